@@ -1,1 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "fault.h"
+
+#include "macro.h"
+
+static const struct fault_ops *const fault_table[] = {
+	&proc_kill_ops,
+	&proc_pause_ops,
+};
+
+const struct fault_ops *fault_ops_find(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fault_table); i++)
+		if (streq(fault_table[i]->kind, kind))
+			return fault_table[i];
+	return NULL;
+}
+
+const char *fault_kinds_list(void)
+{
+	return "process.kill, process.pause";
+}

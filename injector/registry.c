@@ -1,1 +1,310 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "macro.h"
+#include "protocol.h"
+#include "time_util.h"
+
+#define REVERT_RETRY_NS (1000 * NSEC_PER_MSEC)
+
+void registry_init(struct registry *reg, struct journal *journal, uint64_t grace_ns,
+		   registry_event_fn emit, void *emit_userdata)
+{
+	*reg = (struct registry){
+		.journal = journal,
+		.grace_ns = grace_ns,
+		.emit = emit,
+		.emit_userdata = emit_userdata,
+		.next_seq = 1,
+	};
+}
+
+static struct fault_instance *fault_instance_free(struct fault_instance *f)
+{
+	if (!f)
+		return NULL;
+	free(f->name);
+	free(f->description);
+	free(f->revert_error);
+	json_decref(f->undo);
+	free(f);
+	return NULL;
+}
+
+static void emit(struct registry *reg, uint64_t session_id, const char *name, json_t *fields)
+{
+	json_t *event = protocol_event(name, fields);
+	if (event && reg->emit)
+		reg->emit(reg->emit_userdata, session_id, event);
+	else
+		json_decref(event);
+}
+
+static int journal_record(struct registry *reg, enum journal_record_type type, const char *id,
+			  const char *kind, uint64_t session_id, uid_t uid, const json_t *data)
+{
+	if (!reg->journal)
+		return 0;
+	int r = journal_append(reg->journal, type, id, kind, session_id, uid, data);
+	if (r < 0)
+		log_error_errno(r, "fault %s: cannot write the %s record to the journal", id,
+				journal_record_type_to_string(type));
+	return r;
+}
+
+int registry_apply(struct registry *reg, const struct apply_request *req,
+		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+{
+	const struct fault_ops *ops = fault_ops_find(req->kind);
+	_cleanup_json_ json_t *plan = NULL, *undo = NULL;
+	_cleanup_free_ char *description = NULL;
+	char id[48];
+	int r;
+
+	if (!ops) {
+		errbuf_set(err, errlen, "unknown fault kind \"%.64s\"; expected one of: %s",
+			   req->kind, fault_kinds_list());
+		return -EINVAL;
+	}
+	if (ops->has_duration && req->duration_ns == 0) {
+		errbuf_set(err, errlen, "%s needs a duration greater than 0", ops->kind);
+		return -EINVAL;
+	}
+	if (!ops->has_duration && req->duration_ns != 0) {
+		errbuf_set(err, errlen, "%s is instantaneous and takes no duration", ops->kind);
+		return -EINVAL;
+	}
+	if (reg->count >= REGISTRY_MAX_FAULTS) {
+		errbuf_set(err, errlen, "too many active faults (at most %d)", REGISTRY_MAX_FAULTS);
+		return -EBUSY;
+	}
+
+	r = ops->validate(req->params, ctx, &plan, err, errlen);
+	if (r < 0)
+		return r;
+	description = ops->describe(plan);
+	snprintf(id, sizeof(id), "f%d-%llu", (int)ctx->self_pid,
+		 (unsigned long long)reg->next_seq++);
+
+	/* Write ahead: once the intent is durable, a crash at any later point can be
+	 * undone from the plan. Without it, nothing may be touched. */
+	r = journal_record(reg, JOURNAL_INTENT, id, ops->kind, req->session_id, req->uid, plan);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot journal the intent, so nothing was changed: %s",
+			   strerror(-r));
+		return r;
+	}
+
+	r = ops->apply(plan, &undo, err, errlen);
+	if (r < 0) {
+		journal_record(reg, JOURNAL_FAILED, id, ops->kind, req->session_id, req->uid, NULL);
+		log_info("fault %s (%s) failed to apply: %s", id, ops->kind, err ? err : "");
+		emit(reg, req->session_id, "fault_failed",
+		     json_pack("{s:s, s:s?, s:s, s:s}", "fault", id, "name", req->name, "phase",
+			       "apply", "message", err ? err : ""));
+		return r;
+	}
+
+	r = journal_record(reg, JOURNAL_APPLIED, id, ops->kind, req->session_id, req->uid, undo);
+	if (r < 0) {
+		/* The change is live but unrecorded: undo it now rather than risk
+		 * leaving it behind after a crash. */
+		ops->revert(undo, NULL, NULL, 0);
+		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
+			       NULL);
+		errbuf_set(err, errlen, "cannot journal the applied state, so it was reverted: %s",
+			   strerror(-r));
+		return r;
+	}
+	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
+		 description ? description : "", ops->kind, (unsigned long long)req->session_id,
+		 (unsigned)req->uid);
+
+	json_t *result = json_pack("{s:s, s:s, s:s?, s:O}", "fault", id, "kind", ops->kind,
+				   "description", description, "state", undo);
+	if (!result)
+		return -ENOMEM;
+
+	if (!ops->has_duration) {
+		/* Instantaneous: done as soon as it is applied. */
+		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
+			       NULL);
+		emit(reg, req->session_id, "fault_applied",
+		     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", id, "name", req->name, "kind",
+			       ops->kind, "description", description));
+		if (reg->count == 0 && reg->journal)
+			journal_truncate(reg->journal);
+		*ret_result = result;
+		return 0;
+	}
+
+	struct fault_instance *f = calloc(1, sizeof(*f));
+	if (!f) {
+		json_decref(result);
+		ops->revert(undo, NULL, NULL, 0);
+		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
+			       NULL);
+		return -ENOMEM;
+	}
+	memcpy(f->id, id, sizeof(f->id));
+	f->name = req->name ? strdup(req->name) : NULL;
+	f->ops = ops;
+	f->session_id = req->session_id;
+	f->owner_uid = req->uid;
+	f->undo = TAKE_PTR(undo);
+	f->description = TAKE_PTR(description);
+	f->duration_ns = req->duration_ns;
+	f->applied_ms = now_realtime_ms();
+	f->deadline_ns = now_monotonic_ns() + req->duration_ns + reg->grace_ns;
+	f->next = reg->faults;
+	reg->faults = f;
+	reg->count++;
+
+	json_object_set_new(
+		result, "ttl_ms",
+		json_integer((json_int_t)((req->duration_ns + reg->grace_ns) / NSEC_PER_MSEC)));
+	emit(reg, f->session_id, "fault_applied",
+	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
+		       "description", f->description));
+	*ret_result = result;
+	return 0;
+}
+
+struct fault_instance *registry_find(struct registry *reg, const char *id)
+{
+	for (struct fault_instance *f = reg->faults; f; f = f->next)
+		if (streq(f->id, id))
+			return f;
+	return NULL;
+}
+
+static void registry_unlink(struct registry *reg, struct fault_instance *f)
+{
+	for (struct fault_instance **p = &reg->faults; *p; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			reg->count--;
+			return;
+		}
+}
+
+int registry_revert(struct registry *reg, struct fault_instance *f, const char *reason,
+		    json_t **ret_report, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *report = NULL;
+	char message[512] = "";
+	int r;
+
+	r = f->ops->revert(f->undo, &report, message, sizeof(message));
+	if (r < 0) {
+		free(f->revert_error);
+		f->revert_error = strdup(message);
+		f->retry_ns = now_monotonic_ns() + REVERT_RETRY_NS;
+		log_error_errno(r, "fault %s: revert (%s) failed: %s; retrying", f->id, reason,
+				message);
+		emit(reg, f->session_id, "fault_failed",
+		     json_pack("{s:s, s:s?, s:s, s:s, s:s}", "fault", f->id, "name", f->name,
+			       "phase", "revert", "reason", reason, "message", message));
+		errbuf_set(err, errlen, "%s", message);
+		return r;
+	}
+
+	journal_record(reg, JOURNAL_REVERTED, f->id, f->ops->kind, f->session_id, f->owner_uid,
+		       report);
+	log_info("fault %s reverted (%s): %s", f->id, reason, f->description ? f->description : "");
+	emit(reg, f->session_id, "fault_reverted",
+	     json_pack("{s:s, s:s?, s:s, s:O?}", "fault", f->id, "name", f->name, "reason", reason,
+		       "report", report));
+
+	registry_unlink(reg, f);
+	fault_instance_free(f);
+	if (reg->count == 0 && reg->journal)
+		journal_truncate(reg->journal);
+	if (ret_report)
+		*ret_report = TAKE_PTR(report);
+	return 0;
+}
+
+unsigned registry_revert_session(struct registry *reg, uint64_t session_id, const char *reason,
+				 unsigned *ret_reverted)
+{
+	unsigned failed = 0, reverted = 0;
+	struct fault_instance *f = reg->faults, *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (session_id != REGISTRY_ANY_SESSION && f->session_id != session_id)
+			continue;
+		if (registry_revert(reg, f, reason, NULL, NULL, 0) < 0)
+			failed++;
+		else
+			reverted++;
+	}
+	if (ret_reverted)
+		*ret_reverted = reverted;
+	return failed;
+}
+
+void registry_tick(struct registry *reg, uint64_t now_ns)
+{
+	struct fault_instance *f = reg->faults, *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (f->retry_ns) {
+			if (now_ns >= f->retry_ns)
+				registry_revert(reg, f, "retry", NULL, NULL, 0);
+			continue;
+		}
+		if (now_ns >= f->deadline_ns) {
+			registry_revert(reg, f, "ttl_expired", NULL, NULL, 0);
+			continue;
+		}
+		if (f->ops->watch) {
+			json_t *exited = NULL;
+			if (f->ops->watch(f->undo, &exited) == 0 && exited) {
+				log_info(
+					"fault %s: %zu target(s) exited while the fault was active",
+					f->id, json_array_size(exited));
+				emit(reg, f->session_id, "target_exited",
+				     json_pack("{s:s, s:s?, s:o}", "fault", f->id, "name", f->name,
+					       "targets", exited));
+				journal_record(reg, JOURNAL_APPLIED, f->id, f->ops->kind,
+					       f->session_id, f->owner_uid, f->undo);
+			}
+		}
+	}
+}
+
+json_t *registry_status(const struct registry *reg, uint64_t now_ns)
+{
+	json_t *list = json_array();
+
+	for (struct fault_instance *f = reg->faults; list && f; f = f->next) {
+		uint64_t left = f->deadline_ns > now_ns ? f->deadline_ns - now_ns : 0;
+		json_array_append_new(
+			list, json_pack("{s:s, s:s?, s:s, s:I, s:i, s:s?, s:I, s:I, s:I, s:s?}",
+					"fault", f->id, "name", f->name, "kind", f->ops->kind,
+					"session", (json_int_t)f->session_id, "uid",
+					(int)f->owner_uid, "description", f->description,
+					"applied_at_ms", (json_int_t)f->applied_ms, "duration_ms",
+					(json_int_t)(f->duration_ns / NSEC_PER_MSEC),
+					"expires_in_ms", (json_int_t)(left / NSEC_PER_MSEC),
+					"revert_error", f->revert_error));
+	}
+	return list;
+}
+
+void registry_done(struct registry *reg)
+{
+	while (reg->faults) {
+		struct fault_instance *f = reg->faults;
+		reg->faults = f->next;
+		fault_instance_free(f);
+	}
+	reg->count = 0;
+}

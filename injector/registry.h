@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The registry of active faults. Every fault has an owner session and a hard
+ * deadline (its duration plus a grace period, on the monotonic clock), and every
+ * change goes through the journal first:
+ *
+ *   validate -> journal intent -> apply -> journal applied -> (active)
+ *   revert -> journal reverted
+ *
+ * The registry never blocks on a client: it reports through the event callback,
+ * which only queues.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fault.h"
+#include "journal.h"
+
+#define REGISTRY_MAX_FAULTS 10000
+#define REGISTRY_ANY_SESSION UINT64_MAX
+
+struct fault_instance {
+	char id[48];
+	char *name; /* the controller's name for it */
+	const struct fault_ops *ops;
+	uint64_t session_id;
+	uid_t owner_uid;
+	json_t *undo;
+	char *description;
+	uint64_t duration_ns;
+	uint64_t applied_ms; /* realtime, for people */
+	uint64_t deadline_ns; /* monotonic: applied + duration + grace */
+	uint64_t retry_ns; /* monotonic: when a failed revert is tried again; 0 = none */
+	char *revert_error; /* the last revert failure, if any */
+	struct fault_instance *next;
+};
+
+/* Receives an event for a session (REGISTRY_ANY_SESSION when it has no owner any
+ * more). Takes ownership of event. Must not block. */
+typedef void (*registry_event_fn)(void *userdata, uint64_t session_id, json_t *event);
+
+struct registry {
+	struct journal *journal; /* borrowed */
+	struct fault_instance *faults;
+	size_t count;
+	uint64_t next_seq;
+	uint64_t grace_ns;
+	registry_event_fn emit;
+	void *emit_userdata;
+};
+
+struct apply_request {
+	const char *name;
+	const char *kind;
+	uint64_t duration_ns;
+	const json_t *params; /* untrusted */
+	uint64_t session_id;
+	uid_t uid;
+};
+
+void registry_init(struct registry *reg, struct journal *journal, uint64_t grace_ns,
+		   registry_event_fn emit, void *emit_userdata);
+
+/* Validates, journals and applies one fault. Returns 0 and a new result object
+ * ({"fault":ID,"description":...,"undo":...}), or -errno with a message in err. */
+int registry_apply(struct registry *reg, const struct apply_request *req,
+		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen);
+
+/* Finds an active fault by id; NULL when none. */
+struct fault_instance *registry_find(struct registry *reg, const char *id);
+
+/* Reverts one fault and forgets it. reason ("request", "ttl_expired", ...) goes to
+ * the journal, the log and the event. On failure the fault stays registered and is
+ * retried by registry_tick(). Returns 0 or -errno with a message in err. */
+int registry_revert(struct registry *reg, struct fault_instance *f, const char *reason,
+		    json_t **ret_report, char *err, size_t errlen);
+
+/* Reverts every fault of session_id (REGISTRY_ANY_SESSION: all). Returns the number
+ * of faults that could not be reverted (they stay registered). */
+unsigned registry_revert_session(struct registry *reg, uint64_t session_id, const char *reason,
+				 unsigned *ret_reverted);
+
+/* The injector's own clock: reverts faults past their deadline, retries failed
+ * reverts, and reports targets that exited. Call it often (every 100 ms). */
+void registry_tick(struct registry *reg, uint64_t now_ns);
+
+/* A new JSON array describing every active fault. */
+json_t *registry_status(const struct registry *reg, uint64_t now_ns);
+
+/* Frees every instance without reverting (for shutdown after a full revert). */
+void registry_done(struct registry *reg);
