@@ -1,1 +1,380 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "runner.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+
+#include "cmd.h"
+#include "injector_client.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "protocol.h"
+#include "time_util.h"
+
+enum fault_state {
+	FAULT_PENDING,
+	FAULT_ACTIVE,
+	FAULT_DONE, /* reverted, or instantaneous and applied */
+	FAULT_FAILED, /* the apply failed */
+	FAULT_REVERT_FAILED,
+	FAULT_SKIPPED, /* never applied because the run stopped */
+};
+
+struct fault_run {
+	const struct scenario_fault *def;
+	enum fault_state state;
+	char id[48];
+	uint64_t apply_at_ns; /* monotonic */
+	uint64_t revert_at_ns;
+};
+
+struct run {
+	const struct scenario *scenario;
+	const struct runner_options *opts;
+	struct injector_client client;
+	struct fault_run *faults;
+	uint64_t start_ns;
+	int signal_fd;
+	bool interrupted;
+	bool injector_lost;
+};
+
+static void progress(struct run *run, const char *fmt, ...) _printf_(2, 3);
+static void progress(struct run *run, const char *fmt, ...)
+{
+	double t = (double)(now_monotonic_ns() - run->start_ns) / 1e9;
+	va_list ap;
+
+	fprintf(run->opts->out, "[%+8.3fs] ", t);
+	va_start(ap, fmt);
+	vfprintf(run->opts->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', run->opts->out);
+	fflush(run->opts->out);
+}
+
+static struct fault_run *find_by_id(struct run *run, const char *id)
+{
+	for (size_t i = 0; id && i < run->scenario->n_faults; i++)
+		if (streq(run->faults[i].id, id))
+			return &run->faults[i];
+	return NULL;
+}
+
+static void on_event(const json_t *event, void *userdata)
+{
+	struct run *run = userdata;
+	const char *name = json_string_value(json_object_get(event, "event"));
+	const char *id = json_string_value(json_object_get(event, "fault"));
+	struct fault_run *f = find_by_id(run, id);
+
+	if (!name)
+		return;
+	if (streq(name, "fault_reverted") && f && f->state == FAULT_ACTIVE) {
+		const char *reason = json_string_value(json_object_get(event, "reason"));
+		if (reason && !streq(reason, "request")) {
+			progress(run, "the injector reverted %s on its own (%s)", f->def->name,
+				 reason);
+			f->state = FAULT_DONE;
+		}
+	} else if (streq(name, "fault_failed") && f) {
+		progress(run, "%s: %s failed: %s", f->def->name,
+			 json_string_value(json_object_get(event, "phase")) ?: "?",
+			 json_string_value(json_object_get(event, "message")) ?: "");
+	} else if (streq(name, "target_exited") && f) {
+		progress(run, "%s: %zu target(s) exited while the fault was active", f->def->name,
+			 json_array_size(json_object_get(event, "targets")));
+	} else if (streq(name, "session_expired")) {
+		progress(run, "the injector expired this session: %s",
+			 json_string_value(json_object_get(event, "reason")) ?: "?");
+	}
+}
+
+static int apply_fault(struct run *run, struct fault_run *f)
+{
+	const struct scenario_fault *d = f->def;
+	json_t *result = NULL;
+	json_t *fields = json_pack(
+		"{s:{s:s, s:s, s:I, s:O}}", "fault", "name", d->name, "kind", d->type,
+		"duration_ms", (json_int_t)(d->duration_ns / NSEC_PER_MSEC), "params", d->params);
+
+	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
+				     &result);
+	if (r < 0) {
+		f->state = FAULT_FAILED;
+		if (r == -EPIPE || r == -ETIMEDOUT)
+			run->injector_lost = true;
+		log_error("fault %s (%s) could not be applied: %s", d->name, d->type,
+			  run->client.error);
+		return r;
+	}
+	snprintf(f->id, sizeof(f->id), "%s",
+		 json_string_value(json_object_get(result, "fault")) ?: "?");
+	progress(run, "applied %s [%s]: %s", d->name, f->id,
+		 json_string_value(json_object_get(result, "description")) ?: d->type);
+	f->state = d->duration_ns ? FAULT_ACTIVE : FAULT_DONE;
+	f->revert_at_ns = f->apply_at_ns + d->duration_ns;
+	json_decref(result);
+	return 0;
+}
+
+static int revert_fault(struct run *run, struct fault_run *f, const char *why)
+{
+	json_t *result = NULL;
+	int r = injector_client_call(&run->client, "revert", json_pack("{s:s}", "fault", f->id),
+				     CLIENT_CALL_TIMEOUT_MS, &result);
+	if (r == -ENOENT) {
+		/* Already gone: the injector reverted it itself (and told us why). */
+		f->state = FAULT_DONE;
+		return 0;
+	}
+	if (r < 0) {
+		if (r == -EPIPE || r == -ETIMEDOUT)
+			run->injector_lost = true;
+		f->state = FAULT_REVERT_FAILED;
+		log_error("fault %s [%s] could not be reverted: %s", f->def->name, f->id,
+			  run->client.error);
+		return r;
+	}
+	json_t *exited = json_object_get(json_object_get(result, "report"), "exited_while_paused");
+	if (json_array_size(exited))
+		progress(run, "reverted %s [%s] (%s); %zu target(s) had exited while paused",
+			 f->def->name, f->id, why, json_array_size(exited));
+	else
+		progress(run, "reverted %s [%s] (%s)", f->def->name, f->id, why);
+	f->state = FAULT_DONE;
+	json_decref(result);
+	return 0;
+}
+
+static void revert_all_active(struct run *run, const char *why)
+{
+	for (size_t i = 0; i < run->scenario->n_faults; i++) {
+		if (run->faults[i].state == FAULT_ACTIVE && !run->injector_lost)
+			revert_fault(run, &run->faults[i], why);
+		if (run->faults[i].state == FAULT_PENDING)
+			run->faults[i].state = FAULT_SKIPPED;
+	}
+}
+
+static void check_signals(struct run *run)
+{
+	struct signalfd_siginfo si;
+
+	while (read(run->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (!run->interrupted)
+			progress(run, "interrupted by %s: reverting everything",
+				 strsignal((int)si.ssi_signo));
+		run->interrupted = true;
+	}
+}
+
+/* Waits until deadline (monotonic), handling events, signals and heartbeats.
+ * Returns early when interrupted or when the injector goes away. */
+static void wait_until(struct run *run, uint64_t deadline, uint64_t *next_heartbeat)
+{
+	uint64_t hb_ns = run->opts->heartbeat_ms * NSEC_PER_MSEC;
+
+	for (;;) {
+		uint64_t now = now_monotonic_ns();
+		if (run->interrupted || run->injector_lost)
+			return;
+		if (now >= *next_heartbeat) {
+			int r = injector_client_call(&run->client, "heartbeat", NULL,
+						     CLIENT_CALL_TIMEOUT_MS, NULL);
+			if (r < 0) {
+				log_error("heartbeat failed: %s", run->client.error);
+				run->injector_lost = true;
+				return;
+			}
+			*next_heartbeat = now + hb_ns;
+			continue;
+		}
+		if (now >= deadline)
+			return;
+
+		uint64_t until = deadline < *next_heartbeat ? deadline : *next_heartbeat;
+		struct pollfd pfd[2] = {
+			{ .fd = injector_client_fd(&run->client), .events = POLLIN },
+			{ .fd = run->signal_fd, .events = POLLIN },
+		};
+		int timeout = (int)((until - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+			return;
+		if (pfd[1].revents)
+			check_signals(run);
+		if (pfd[0].revents && injector_client_poll(&run->client, 0) == -EPIPE) {
+			log_error("the injector closed the connection");
+			run->injector_lost = true;
+		}
+	}
+}
+
+static int setup_signals(void)
+{
+	sigset_t mask;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return negative_errno();
+	int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+static int verdict(struct run *run)
+{
+	const struct scenario *s = run->scenario;
+	unsigned applied = 0, failed = 0, revert_failed = 0, active = 0, skipped = 0;
+
+	for (size_t i = 0; i < s->n_faults; i++) {
+		switch (run->faults[i].state) {
+		case FAULT_DONE:
+			applied++;
+			break;
+		case FAULT_FAILED:
+			failed++;
+			break;
+		case FAULT_REVERT_FAILED:
+			revert_failed++;
+			break;
+		case FAULT_ACTIVE:
+			active++;
+			break;
+		default:
+			skipped++;
+			break;
+		}
+	}
+	fprintf(run->opts->out, "\nscenario %s: %u of %zu fault(s) applied and reverted", s->name,
+		applied, s->n_faults);
+	if (failed)
+		fprintf(run->opts->out, ", %u failed to apply", failed);
+	if (skipped)
+		fprintf(run->opts->out, ", %u not started", skipped);
+	if (revert_failed + active)
+		fprintf(run->opts->out, ", %u may still be active", revert_failed + active);
+	fputc('\n', run->opts->out);
+
+	if (revert_failed || active) {
+		fprintf(run->opts->out,
+			"verdict: CLEANUP FAILED: something may be left behind; run 'faultline "
+			"recover' as root\n");
+		return EXIT_CLEANUP;
+	}
+	if (run->interrupted) {
+		fprintf(run->opts->out, "verdict: INTERRUPTED: every applied fault was reverted\n");
+		return EXIT_ABORTED;
+	}
+	if (failed || run->injector_lost) {
+		fprintf(run->opts->out, "verdict: INJECTION FAILED\n");
+		return EXIT_INFRA;
+	}
+	fprintf(run->opts->out, "verdict: PASSED (no SLOs are defined, so every fault applied "
+				"and reverted cleanly is a pass)\n");
+	return EXIT_OK;
+}
+
+int runner_run(const struct scenario *s, const struct runner_options *o)
+{
+	struct run run = { .scenario = s, .opts = o, .signal_fd = -1 };
+	char buf[32];
+	int r, code;
+
+	run.faults = calloc(s->n_faults ? s->n_faults : 1, sizeof(*run.faults));
+	if (!run.faults)
+		return EXIT_INFRA;
+	run.signal_fd = setup_signals();
+	if (run.signal_fd < 0) {
+		free(run.faults);
+		return log_error_errno(run.signal_fd, "cannot set up signal handling"), EXIT_INFRA;
+	}
+
+	run.start_ns = now_monotonic_ns();
+	r = injector_client_open(&run.client, &o->injector, o->heartbeat_ms, on_event, &run);
+	if (r < 0) {
+		log_error("%s", run.client.error);
+		safe_close(run.signal_fd);
+		free(run.faults);
+		return EXIT_INFRA;
+	}
+	progress(&run, "scenario %s: connected to %s (session %lld)", s->name,
+		 run.client.transport.description,
+		 (long long)json_integer_value(json_object_get(run.client.hello, "session")));
+
+	uint64_t window_start = run.start_ns + s->baseline_ns;
+	for (size_t i = 0; i < s->n_faults; i++) {
+		run.faults[i].def = &s->faults[i];
+		run.faults[i].apply_at_ns = window_start + s->faults[i].at_ns;
+	}
+	uint64_t next_heartbeat = run.start_ns + o->heartbeat_ms * NSEC_PER_MSEC;
+
+	if (s->baseline_ns) {
+		progress(&run, "baseline: %s", format_duration(s->baseline_ns, buf, sizeof(buf)));
+		wait_until(&run, window_start, &next_heartbeat);
+	}
+
+	/* The fault window: perform due actions in time order until none is left. */
+	while (!run.interrupted && !run.injector_lost) {
+		uint64_t next = UINT64_MAX;
+		struct fault_run *due = NULL;
+		bool apply = false;
+
+		for (size_t i = 0; i < s->n_faults; i++) {
+			struct fault_run *f = &run.faults[i];
+			if (f->state == FAULT_PENDING && f->apply_at_ns < next) {
+				next = f->apply_at_ns;
+				due = f;
+				apply = true;
+			} else if (f->state == FAULT_ACTIVE && f->revert_at_ns < next) {
+				next = f->revert_at_ns;
+				due = f;
+				apply = false;
+			}
+		}
+		if (!due)
+			break;
+		wait_until(&run, next, &next_heartbeat);
+		if (run.interrupted || run.injector_lost)
+			break;
+		if (apply) {
+			if (apply_fault(&run, due) < 0)
+				break; /* a fault that cannot be applied stops the run */
+		} else {
+			revert_fault(&run, due, "duration elapsed");
+		}
+	}
+
+	/* Whatever stopped the window (the end, a failed apply, Ctrl-C), nothing of
+	 * ours stays active past this point. */
+	revert_all_active(&run, run.interrupted ? "interrupted" : "run stopped");
+
+	if (!run.interrupted && !run.injector_lost && s->recovery_within_ns) {
+		progress(&run, "recovery: %s",
+			 format_duration(s->recovery_within_ns, buf, sizeof(buf)));
+		wait_until(&run, now_monotonic_ns() + s->recovery_within_ns, &next_heartbeat);
+		revert_all_active(&run, "interrupted");
+	}
+
+	if (run.injector_lost)
+		log_error("lost the injector (%s); faults it held are reverted by the injector "
+			  "itself when it notices, or by 'faultline recover' if it died",
+			  run.client.transport.description);
+
+	code = verdict(&run);
+	r = injector_client_close(&run.client, 10000);
+	if (r == -ETIMEDOUT)
+		log_warning("the spawned injector has not exited yet; it reverts on its own");
+	else if (r > 0 && code == EXIT_OK)
+		code = r == 1 ? EXIT_CLEANUP : EXIT_INFRA;
+	safe_close(run.signal_fd);
+	free(run.faults);
+	return code;
+}
