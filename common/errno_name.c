@@ -2,6 +2,7 @@
 #include "errno_name.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "macro.h"
@@ -26,12 +27,14 @@ static const struct {
 	E(ENOTSOCK),  E(EMSGSIZE),     E(EPROTONOSUPPORT), E(EOPNOTSUPP),   E(EADDRINUSE),
 	E(ENETDOWN),  E(ECONNRESET),   E(ENOBUFS),	   E(EISCONN),	    E(ENOTCONN),
 	E(ETIMEDOUT), E(ECONNREFUSED), E(EHOSTUNREACH),	   E(EALREADY),	    E(EINPROGRESS),
-	E(ECANCELED), E(EOWNERDEAD),   E(ENOTRECOVERABLE), E(ENOTSUP),
+	E(ECANCELED), E(EOWNERDEAD),   E(ENOTRECOVERABLE), E(ENOTSUP),	    E(ESTALE),
 };
 #undef E
 
 const char *errno_name(int err)
 {
+	if (err == INT_MIN)
+		return "EUNKNOWN";
 	err = abs(err);
 	for (size_t i = 0; i < ARRAY_SIZE(errno_table); i++)
 		if (errno_table[i].code == err)

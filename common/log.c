@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "log.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
@@ -60,7 +61,7 @@ static const char *level_tag(enum log_level level)
 int log_emit(enum log_level level, int err, const char *fmt, ...)
 {
 	int saved_errno = errno;
-	int r = err == 0 ? 0 : -abs(err);
+	int r = err == 0 ? 0 : err == INT_MIN ? -EIO : -abs(err);
 
 	if (level > log_max_level)
 		return r;
@@ -79,7 +80,7 @@ int log_emit(enum log_level level, int err, const char *fmt, ...)
 
 	if (err != 0)
 		fprintf(stderr, "%s.%03ld %s[%d] %s: %s: %s\n", stamp, ts.tv_nsec / 1000000,
-			log_program, (int)getpid(), level_tag(level), msg, strerror(abs(err)));
+			log_program, (int)getpid(), level_tag(level), msg, strerror(-r));
 	else
 		fprintf(stderr, "%s.%03ld %s[%d] %s: %s\n", stamp, ts.tv_nsec / 1000000,
 			log_program, (int)getpid(), level_tag(level), msg);

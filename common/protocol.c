@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "protocol.h"
 
+#include <limits.h>
 #include <stdarg.h>
 
 #include "errno_name.h"
@@ -14,6 +15,12 @@ int protocol_decode(const char *line, size_t len, json_t **ret, char *err, size_
 		errbuf_set(err, errlen, "message of %zu bytes exceeds the limit of %u bytes", len,
 			   PROTOCOL_MAX_LINE);
 		return -EMSGSIZE;
+	}
+	/* jansson drops a NUL right after a literal; a C-string logger would then see
+	 * less than we acted on. NUL is never valid in a JSON text anyway. */
+	if (memchr(line, '\0', len)) {
+		errbuf_set(err, errlen, "expected a JSON object, found a NUL byte");
+		return -EBADMSG;
 	}
 	/* JSON_REJECT_DUPLICATES: two values for one key would let the validator and
 	 * the handler disagree about which one counts. */
@@ -103,7 +110,7 @@ json_t *protocol_reply_error(const json_t *id, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	err = abs(err);
+	err = err == INT_MIN ? EIO : abs(err);
 	return json_pack("{s:O, s:b, s:{s:s, s:i, s:s}}", "id", id ? id : json_null(), "ok", 0,
 			 "error", "errno", errno_name(err), "code", err, "message", message);
 }

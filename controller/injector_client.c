@@ -85,8 +85,11 @@ static int read_some(struct injector_client *c, int timeout_ms, uint64_t want_id
 		if (!reply)
 			continue;
 		json_t *id = json_object_get(reply, "id");
-		if (ret_reply && !*ret_reply && json_is_integer(id) &&
-		    (uint64_t)json_integer_value(id) == want_id)
+		/* Requests are sequential, so an error whose id the injector could not
+		 * read answers the one outstanding. */
+		if (ret_reply && !*ret_reply &&
+		    (json_is_null(id) ||
+		     (json_is_integer(id) && (uint64_t)json_integer_value(id) == want_id)))
 			*ret_reply = reply;
 		else {
 			log_warning("ignoring a reply to an unknown request");

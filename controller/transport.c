@@ -115,6 +115,10 @@ static int spawn(char *const argv[], int *ret_fd, pid_t *ret_child)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Our own process group: a Ctrl-C at the terminal goes to the
+		 * controller, which reverts in order; the injector then sees the
+		 * end of its input. */
+		setpgid(0, 0);
 		if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		execvp(argv[0], argv);

@@ -34,12 +34,13 @@ void connection_close(struct connection *c, const char *reason)
 	struct server *s = c->server;
 	unsigned reverted = 0, failed;
 
+	/* Revert while the connection is still listed, so that a peer that is still
+	 * there (heartbeat_lost) receives its fault_reverted events. */
+	failed = registry_revert_session(&s->registry, c->session_id, reason, &reverted);
 	event_loop_remove(s->loop, c->in_fd);
 	if (c->out_fd != c->in_fd && !c->out_unwatchable)
 		event_loop_remove(s->loop, c->out_fd);
 	unlink_connection(s, c);
-
-	failed = registry_revert_session(&s->registry, c->session_id, reason, &reverted);
 	if (c->hello_done || reverted || failed)
 		log_info("session %llu (pid %d, uid %u) closed: %s; %u fault(s) reverted%s",
 			 (unsigned long long)c->session_id, (int)c->peer_pid, (unsigned)c->peer_uid,
@@ -98,6 +99,13 @@ int connection_send(struct connection *c, json_t *msg)
 	if (!msg)
 		return -ENOMEM;
 	r = protocol_encode(msg, &line, &len);
+	if (r == -EMSGSIZE && json_object_get(msg, "id")) {
+		/* Never leave a request unanswered: say the answer was too large. */
+		_cleanup_json_ json_t *e =
+			protocol_reply_error(json_object_get(msg, "id"), EMSGSIZE,
+					     "the reply exceeds %d bytes", PROTOCOL_MAX_LINE);
+		r = e ? protocol_encode(e, &line, &len) : -ENOMEM;
+	}
 	if (r < 0)
 		return r;
 	if (c->out_len - c->out_off + len > SERVER_MAX_OUTPUT) {
@@ -164,6 +172,7 @@ static int on_input(struct event_loop *loop, int fd, uint32_t events, void *user
 		enum line_result lr = line_buffer_next(&c->in, &line, &len);
 		if (lr == LINE_NONE)
 			break;
+		c->last_seen_ns = now_monotonic_ns();
 		if (lr == LINE_OVERSIZED) {
 			connection_send(c, protocol_reply_error(NULL, EMSGSIZE,
 								"message exceeds %d bytes; dropped",

@@ -222,11 +222,12 @@ static void handle_status(struct request *req)
 				      json_pack("{s:I, s:i, s:i, s:b}", "session",
 						(json_int_t)c->session_id, "pid", (int)c->peer_pid,
 						"uid", (int)c->peer_uid, "hello", c->hello_done));
-	reply_ok(req, json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:o}", "version", PROTOCOL_VERSION,
-				"server", "faultlined " FAULTLINE_VERSION, "pid", (int)s->self_pid,
-				"uptime_ms", (json_int_t)((now - s->started_ns) / NSEC_PER_MSEC),
-				"state_dir", s->state_dir, "sessions", sessions, "faults",
-				registry_status(&s->registry, now)));
+	reply_ok(req,
+		 json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:i, s:o}", "version", PROTOCOL_VERSION,
+			   "server", "faultlined " FAULTLINE_VERSION, "pid", (int)s->self_pid,
+			   "uptime_ms", (json_int_t)((now - s->started_ns) / NSEC_PER_MSEC),
+			   "state_dir", s->state_dir, "sessions", sessions, "faults_total",
+			   (int)s->registry.count, "faults", registry_status(&s->registry, now)));
 }
 
 static void handle_heartbeat(struct request *req)
@@ -256,7 +257,7 @@ void dispatch_line(struct connection *c, const char *line, size_t len)
 	int r;
 
 	if (len == 0)
-		return; /* blank lines are keep-alives */
+		return; /* blank lines are keep-alives (connection.c counts every line) */
 	r = protocol_decode(line, len, &msg, err, sizeof(err));
 	if (r < 0) {
 		log_debug("session %llu: undecodable message: %s",
@@ -272,8 +273,6 @@ void dispatch_line(struct connection *c, const char *line, size_t len)
 							"%s", err));
 		return;
 	}
-	c->last_seen_ns = now_monotonic_ns();
-
 	if (!c->hello_done && !streq(op, "hello"))
 		return reply_error(&req, EPROTO, "the first request of a session must be hello");
 	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 
 #include "journal.h"
@@ -207,6 +208,25 @@ static int setup_tick(struct event_loop *loop, struct server *s, int *ret_fd)
 	return 0;
 }
 
+/* The daemon socket usually lives in the state directory, which the journal keeps
+ * private (0700). Members of the faultline group need to traverse it to reach the
+ * socket, but never to list or write it: 0710 root:group. */
+static void share_state_dir_with_group(const char *state_dir, const char *socket_path,
+				       const char *group)
+{
+	_cleanup_free_ char *dir = strdup(socket_path);
+	struct group *gr = getgrnam(group);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (!gr || !slash)
+		return;
+	*slash = '\0';
+	if (!streq(dir, state_dir))
+		return;
+	if (chown(state_dir, 0, gr->gr_gid) < 0 || chmod(state_dir, 0710) < 0)
+		log_warning_errno(errno, "cannot open %s to group %s", state_dir, group);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -245,6 +265,9 @@ int main(int argc, char **argv)
 	r = journal_open(o.state_dir, &journal);
 	if (r < 0)
 		return log_error_errno(r, "cannot open the journal in %s", o.state_dir), 1;
+
+	if (!o.stdio && o.group)
+		share_state_dir_with_group(o.state_dir, o.socket_path, o.group);
 
 	server_init(&server, loop, o.state_dir);
 	registry_init(&server.registry, journal, o.grace_ns, dispatch_event, &server);

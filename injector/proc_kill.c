@@ -29,6 +29,14 @@ static int kill_validate(const json_t *params, const struct fault_context *ctx, 
 			   "expected \"signal\" to be a signal name such as TERM or KILL");
 		return -EINVAL;
 	}
+	/* A stop sent as a kill would never be reverted, and CONT would resume what
+	 * someone else stopped: process.pause is the bounded, journaled way. */
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ||
+	    sig == SIGCONT) {
+		errbuf_set(err, errlen, "signal %s is refused for process.kill; use process.pause",
+			   name);
+		return -EINVAL;
+	}
 	r = proc_select(json_object_get(params, "target"), ctx, &targets, err, errlen);
 	if (r < 0)
 		return r;

@@ -49,8 +49,8 @@ static int read_pidfile(const char *path, pid_t *ret, char *err, size_t errlen)
 
 	char *end;
 	errno = 0;
-	long pid = strtol(buf, &end, 10);
-	if (errno || end == buf || *end || pid < 1 || pid > PROC_PID_MAX) {
+	long pid = buf[0] >= '0' && buf[0] <= '9' ? strtol(buf, &end, 10) : 0;
+	if (pid == 0 || errno || end == buf || *end || pid < 1 || pid > PROC_PID_MAX) {
 		errbuf_set(err, errlen, "pidfile %s does not hold a pid", path);
 		return -EINVAL;
 	}
@@ -181,10 +181,13 @@ int proc_select(const json_t *target, const struct fault_context *ctx, json_t **
 		if (s.refused)
 			errbuf_set(err, errlen, "every matching process was refused: %s",
 				   s.last_refusal);
-		else if (s.comm)
+		else if (s.comm && s.pid)
 			errbuf_set(err, errlen,
 				   "no live process matches the target (pid %d, comm \"%s\")",
 				   (int)s.pid, s.comm);
+		else if (s.comm)
+			errbuf_set(err, errlen, "no live process matches the target (comm \"%s\")",
+				   s.comm);
 		else
 			errbuf_set(err, errlen, "no live process with pid %d", (int)s.pid);
 		return s.refused ? -EPERM : -ESRCH;

@@ -124,8 +124,9 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		 description ? description : "", ops->kind, (unsigned long long)req->session_id,
 		 (unsigned)req->uid);
 
-	json_t *result = json_pack("{s:s, s:s, s:s?, s:O}", "fault", id, "kind", ops->kind,
-				   "description", description, "state", undo);
+	json_t *result = json_pack("{s:s, s:s, s:s?, s:i}", "fault", id, "kind", ops->kind,
+				   "description", description, "targets",
+				   (int)json_array_size(json_object_get(undo, "targets")));
 	if (!result)
 		return -ENOMEM;
 
@@ -270,9 +271,12 @@ void registry_tick(struct registry *reg, uint64_t now_ns)
 				log_info(
 					"fault %s: %zu target(s) exited while the fault was active",
 					f->id, json_array_size(exited));
+				size_t n = json_array_size(exited);
+				while (json_array_size(exited) > REGISTRY_EVENT_MAX_TARGETS)
+					json_array_remove(exited, json_array_size(exited) - 1);
 				emit(reg, f->session_id, "target_exited",
-				     json_pack("{s:s, s:s?, s:o}", "fault", f->id, "name", f->name,
-					       "targets", exited));
+				     json_pack("{s:s, s:s?, s:i, s:o}", "fault", f->id, "name",
+					       f->name, "count", (int)n, "targets", exited));
 				journal_record(reg, JOURNAL_APPLIED, f->id, f->ops->kind,
 					       f->session_id, f->owner_uid, f->undo);
 			}
@@ -283,8 +287,10 @@ void registry_tick(struct registry *reg, uint64_t now_ns)
 json_t *registry_status(const struct registry *reg, uint64_t now_ns)
 {
 	json_t *list = json_array();
+	size_t n = 0;
 
-	for (struct fault_instance *f = reg->faults; list && f; f = f->next) {
+	for (struct fault_instance *f = reg->faults; list && f && n < REGISTRY_STATUS_MAX;
+	     f = f->next, n++) {
 		uint64_t left = f->deadline_ns > now_ns ? f->deadline_ns - now_ns : 0;
 		json_array_append_new(
 			list, json_pack("{s:s, s:s?, s:s, s:I, s:i, s:s?, s:I, s:I, s:I, s:s?}",

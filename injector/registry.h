@@ -22,6 +22,9 @@
 
 #define REGISTRY_MAX_FAULTS 10000
 #define REGISTRY_ANY_SESSION UINT64_MAX
+/* Bounds that keep every message under PROTOCOL_MAX_LINE. */
+#define REGISTRY_STATUS_MAX 200
+#define REGISTRY_EVENT_MAX_TARGETS 100
 
 struct fault_instance {
 	char id[48];
@@ -39,8 +42,8 @@ struct fault_instance {
 	struct fault_instance *next;
 };
 
-/* Receives an event for a session (REGISTRY_ANY_SESSION when it has no owner any
- * more). Takes ownership of event. Must not block. */
+/* Receives an event for the session that owns the fault. Takes ownership of
+ * event. Must not block. */
 typedef void (*registry_event_fn)(void *userdata, uint64_t session_id, json_t *event);
 
 struct registry {
@@ -66,7 +69,8 @@ void registry_init(struct registry *reg, struct journal *journal, uint64_t grace
 		   registry_event_fn emit, void *emit_userdata);
 
 /* Validates, journals and applies one fault. Returns 0 and a new result object
- * ({"fault":ID,"description":...,"undo":...}), or -errno with a message in err. */
+ * ({"fault":ID,"kind":...,"description":...,"targets":N[,"ttl_ms":T]}), or -errno
+ * with a message in err. */
 int registry_apply(struct registry *reg, const struct apply_request *req,
 		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen);
 
@@ -74,8 +78,8 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 struct fault_instance *registry_find(struct registry *reg, const char *id);
 
 /* Reverts one fault and forgets it. reason ("request", "ttl_expired", ...) goes to
- * the journal, the log and the event. On failure the fault stays registered and is
- * retried by registry_tick(). Returns 0 or -errno with a message in err. */
+ * the log and the fault_reverted event. On failure the fault stays registered and
+ * is retried by registry_tick(). Returns 0 or -errno with a message in err. */
 int registry_revert(struct registry *reg, struct fault_instance *f, const char *reason,
 		    json_t **ret_report, char *err, size_t errlen);
 
@@ -88,7 +92,7 @@ unsigned registry_revert_session(struct registry *reg, uint64_t session_id, cons
  * reverts, and reports targets that exited. Call it often (every 100 ms). */
 void registry_tick(struct registry *reg, uint64_t now_ns);
 
-/* A new JSON array describing every active fault. */
+/* A new JSON array describing the active faults, at most REGISTRY_STATUS_MAX. */
 json_t *registry_status(const struct registry *reg, uint64_t now_ns);
 
 /* Frees every instance without reverting (for shutdown after a full revert). */

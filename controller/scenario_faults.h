@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the scenario loader: the validation context, the value checkers
+ * every part of the schema uses, and the table of fault types.
+ *
+ * A fault type is one table entry: its name, the keys it adds to a fault, whether
+ * it takes a duration, and a converter from its YAML mapping to the protocol's
+ * "params" object. Adding a fault type means adding an entry; scenario.c handles
+ * the keys every fault has (name, type, at, duration) itself.
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "yaml_tree.h"
+
+/* Validation state. Checkers report through it and carry on, so that a single
+ * run shows every problem in the file. */
+struct sv_ctx {
+	const char *file;
+	struct diag_list *diags;
+	unsigned errors; /* problems reported so far */
+	int oom; /* -ENOMEM once an allocation failed, else 0 */
+};
+
+/* Adds "file:line:col: message" and counts it. Always returns -EINVAL, so that
+ * "return sv_error(...)" reads as a failed check. */
+int sv_error(struct sv_ctx *c, unsigned line, unsigned col, const char *fmt, ...) _printf_(4, 5);
+
+/* Records an allocation failure; returns -ENOMEM. */
+int sv_oom(struct sv_ctx *c);
+
+/*
+ * Reports every key of mapping m that is not in allowed (NULL-terminated, sorted,
+ * so the message lists it in order), at the key, as "unknown key 'k' <where>;
+ * expected one of: a, b". Keys in skip (NULL-terminated, may be NULL) are left
+ * for the caller to report with a better message. Non-scalar keys are reported
+ * too. Returns 0, or -EINVAL when anything was reported.
+ */
+int sv_check_keys(struct sv_ctx *c, const struct ynode *m, const char *where,
+		  const char *const *allowed, const char *const *skip);
+
+/* Reports "missing key 'key' <where>; expected <expected>" at mapping m. */
+int sv_missing(struct sv_ctx *c, const struct ynode *m, const char *key, const char *where,
+	       const char *expected);
+
+/*
+ * A non-empty, non-null scalar without NUL bytes. *ret points into the tree (it
+ * lives as long as the tree). what names the value in messages ("target.comm").
+ */
+int sv_string(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret);
+
+/* A duration (parse_duration_ns): the parser's message is reported on failure. */
+int sv_duration(struct sv_ctx *c, const char *what, const struct ynode *n, uint64_t *ret_ns);
+
+/*
+ * An unsigned decimal integer written as a plain scalar: no quotes, sign, leading
+ * zeros, or digit separators. expected completes "expected ..." in the message
+ * for anything else ("a pid from 2 to 4194304"). Range checks are the caller's.
+ */
+int sv_uint(struct sv_ctx *c, const char *what, const struct ynode *n, const char *expected,
+	    uint64_t *ret);
+
+enum fault_duration {
+	FAULT_DURATION_REQUIRED, /* active from at to at + duration; duration > 0 */
+	FAULT_DURATION_FORBIDDEN, /* instantaneous */
+};
+
+struct fault_type {
+	const char *name;
+	/* Keys this type adds to name, type and at; NULL-terminated and sorted.
+	 * Include "duration" when it is required. */
+	const char *const *keys;
+	enum fault_duration duration;
+	/*
+	 * Checks the type's own keys of the fault mapping (unknown keys are already
+	 * reported) and builds the protocol's params object. Returns 0 and
+	 * *ret_params (owned by the caller), or -EINVAL after reporting every problem,
+	 * or -ENOMEM.
+	 */
+	int (*convert)(struct sv_ctx *c, const struct ynode *fault, json_t **ret_params);
+};
+
+/* The entry for a type name, or NULL. */
+const struct fault_type *fault_type_find(const char *name);
+
+/* Writes "process.kill, process.pause", every type name in table order (sorted),
+ * into buf for messages, and returns buf. */
+const char *fault_type_names(char *buf, size_t len);
