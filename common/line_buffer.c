@@ -74,5 +74,5 @@ enum line_result line_buffer_next(struct line_buffer *lb, const char **ret_line,
 
 size_t line_buffer_pending(const struct line_buffer *lb)
 {
-	return lb->discarding ? 0 : lb->len - lb->start;
+	return lb->discarding ? 1 : lb->len - lb->start;
 }

@@ -34,5 +34,6 @@ int line_buffer_feed(struct line_buffer *lb, const char *data, size_t n);
  * terminated, without the newline) and stays valid until the next feed. */
 enum line_result line_buffer_next(struct line_buffer *lb, const char **ret_line, size_t *ret_len);
 
-/* Bytes of an unfinished line held: a half message when the peer closes. */
+/* Bytes of an unfinished line held (1 while an oversized line is being dropped):
+ * non-zero means a half message is in flight. */
 size_t line_buffer_pending(const struct line_buffer *lb);

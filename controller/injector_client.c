@@ -176,8 +176,9 @@ int injector_client_open(struct injector_client *c, const struct injector_spec *
 		char saved[sizeof(c->error)];
 		memcpy(saved, c->error, sizeof(saved));
 		injector_client_close(c, 2000);
-		snprintf(c->error, sizeof(c->error), "hello to the injector (%s) failed: %s",
-			 c->transport.description, saved);
+		snprintf(c->error, sizeof(c->error),
+			 "hello to the injector (%.200s) failed: %.270s", c->transport.description,
+			 saved);
 		return r;
 	}
 	return 0;
@@ -187,6 +188,7 @@ int injector_client_close(struct injector_client *c, int wait_ms)
 {
 	int r = transport_close(&c->transport, wait_ms);
 	line_buffer_done(&c->in);
+	json_decref(c->hello);
 	c->hello = NULL;
 	return r;
 }

@@ -369,6 +369,7 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 			  run.client.transport.description);
 
 	code = verdict(&run);
+	fflush(o->out);
 	r = injector_client_close(&run.client, 10000);
 	if (r == -ETIMEDOUT)
 		log_warning("the spawned injector has not exited yet; it reverts on its own");

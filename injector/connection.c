@@ -46,8 +46,8 @@ void connection_close(struct connection *c, const char *reason)
 			 (unsigned long long)c->session_id, (int)c->peer_pid, (unsigned)c->peer_uid,
 			 reason, reverted, failed ? ", some failed and will be retried" : "");
 	if (line_buffer_pending(&c->in))
-		log_info("session %llu: dropped a half message of %zu bytes at close",
-			 (unsigned long long)c->session_id, line_buffer_pending(&c->in));
+		log_info("session %llu: dropped a half message at close",
+			 (unsigned long long)c->session_id);
 
 	safe_close(c->in_fd);
 	if (c->out_fd != c->in_fd)

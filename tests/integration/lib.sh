@@ -21,7 +21,11 @@ export FAULTLINE_STATE_DIR="$STATE_DIR"
 # Never talk to a daemon of the host by accident.
 export FAULTLINE_SOCKET="$TEST_TMP/no-daemon.sock"
 export FAULTLINED="$FAULTLINED_BIN"
-FLCLIENT="python3 $FAULTLINE_SOURCE_DIR/tests/integration/flclient.py"
+# Debian's python3 (installed by scripts/install-deps.sh), not a per-user one that
+# an unprivileged test user could not read.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+FLCLIENT="$PYTHON $FAULTLINE_SOURCE_DIR/tests/integration/flclient.py"
 
 cleanup() {
 	local pid
@@ -61,6 +65,15 @@ check() {
 }
 
 finish() {
+	# Sanitizer reports from daemons and controllers whose output went to files.
+	local reports
+	reports=$(grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$TEST_TMP"/* 2>/dev/null || true)
+	if [ -n "$reports" ]; then
+		fail "sanitizer reports in: $reports"
+		grep -hE -A20 "ERROR: (Address|Leak)Sanitizer|runtime error:" $reports | head -60
+	else
+		pass "no sanitizer reports in the logs"
+	fi
 	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
 	[ "$TESTS_FAILED" -eq 0 ]
 }

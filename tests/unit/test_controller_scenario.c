@@ -465,8 +465,26 @@ static void test_scenario_injector_exec(void **state)
 static void test_scenario_all_signals(void **state)
 {
 	static const char *const names[] = { "HUP",  "INT",  "QUIT", "ABRT", "KILL", "USR1",
-					     "USR2", "SEGV", "PIPE", "ALRM", "TERM", "CONT",
-					     "STOP", "TSTP", "TTIN", "TTOU" };
+					     "USR2", "SEGV", "PIPE", "ALRM", "TERM" };
+	/* Stop and continue signals belong to process.pause, never to a kill. */
+	static const char *const refused[] = { "CONT", "STOP", "TSTP", "TTIN", "TTOU" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		struct diag_list diags = { 0 };
+		struct scenario *s = NULL;
+		char text[256];
+
+		snprintf(text, sizeof(text),
+			 "version: 1\nname: s\nfaults: [{name: k, type: process.kill, "
+			 "target: {pid: 99}, signal: %s}]\n",
+			 refused[i]);
+		assert_int_equal(scenario_load_buffer("t.yaml", text, strlen(text), &s, &diags),
+				 -EINVAL);
+		assert_null(s);
+		assert_int_equal(diags.n, 1);
+		assert_non_null(strstr(diags.items[0].message, "use process.pause"));
+		diag_list_clear(&diags);
+	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		for (int prefix = 0; prefix < 2; prefix++) {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs the Debian 12 packages faultline builds and tests with. Run as root.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config
+	libnl-3-dev libnl-route-3-dev liburing-dev libseccomp-dev libcap-dev
+	libyaml-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev
+	# tests: iproute2 as an oracle, procps for ps/pkill, python3 for the socket client
+	iproute2 procps python3
+)
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
