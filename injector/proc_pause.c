@@ -12,6 +12,9 @@
 #include "proc_target.h"
 #include "proc_targets_json.h"
 #include "protocol.h"
+#include "time_util.h"
+
+#define PAUSE_CONFIRM_NS (200 * NSEC_PER_MSEC)
 
 static int pause_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			  char *err, size_t errlen)
@@ -79,6 +82,35 @@ static int pause_resume(const json_t *state, json_t *exited, char *err, size_t e
 	return first_error;
 }
 
+/* SIGSTOP takes effect when the target is next scheduled. Wait a little, bounded,
+ * so that "applied" means stopped for every target that can stop now; one in
+ * uninterruptible sleep (D) stops when it leaves it, and is marked unconfirmed. */
+static void confirm_stopped(json_t *targets)
+{
+	uint64_t deadline = now_monotonic_ns() + PAUSE_CONFIRM_NS;
+	size_t i;
+	json_t *entry;
+
+	for (;;) {
+		bool all = true;
+		json_array_foreach(targets, i, entry) {
+			pid_t pid;
+			uint64_t starttime;
+			struct proc_stat st;
+			if (!json_is_true(json_object_get(entry, "stopped")) ||
+			    proc_target_entry(entry, &pid, &starttime) < 0)
+				continue;
+			bool done = procfs_read_stat(pid, &st) < 0 || st.starttime != starttime ||
+				    st.state == 'T' || st.state == 'Z';
+			json_object_set_new(entry, "confirmed", json_boolean(done));
+			all = all && done;
+		}
+		if (all || now_monotonic_ns() >= deadline)
+			return;
+		usleep(1000);
+	}
+}
+
 static int pause_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *targets = proc_targets_copy(plan);
@@ -121,6 +153,7 @@ static int pause_apply(const json_t *plan, json_t **ret_undo, char *err, size_t 
 				  "every target was already stopped; nothing to pause");
 		return gone ? -ESRCH : -EALREADY;
 	}
+	confirm_stopped(targets);
 	*ret_undo = json_pack("{s:O}", "targets", targets);
 	return *ret_undo ? 0 : -ENOMEM;
 }

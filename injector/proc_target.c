@@ -17,6 +17,10 @@ const char *proc_blast_radius_refusal(const struct proc_stat *st, const struct f
 		return "pid 1 (init) is never a target";
 	if (st->pid == ctx->self_pid)
 		return "the injector itself is never a target";
+	/* Another injector holds its own sessions' faults; killing or pausing it
+	 * would strand them until its restart. */
+	if (streq(st->comm, "faultlined"))
+		return "an injector (faultlined) is never a target";
 	if (st->pid == ctx->peer_pid || st->pid == ctx->declared_controller_pid)
 		return "the controller of this session is never a target";
 	if (proc_stat_is_kernel_thread(st))

@@ -21,11 +21,13 @@ echo "== demo: a process (pid $target) will be paused for 3 s by faultline"
 "$src/build/faultline" run "$src/scenarios/demo-pause.yaml" &
 runner=$!
 seen_stopped=no
+last=
 while kill -0 "$runner" 2>/dev/null; do
 	s=$(state)
 	[ "$s" = T ] && seen_stopped=yes
-	echo "   target $target state: $s"
-	sleep 0.5
+	[ "$s" != "$last" ] && echo "   /proc/$target/stat: state $s$([ "$s" = T ] && echo ' (stopped)')"
+	last=$s
+	sleep 0.1
 done
 rc=0
 wait "$runner" || rc=$?

@@ -40,7 +40,30 @@ try_kill() { # TARGET-YAML EXPECTED-MESSAGE
 }
 check "pid 1 is refused by the validator" try_kill "{pid: 1}" "pid 1 is never a target" 2
 check "kthreadd (pid 2) is refused by the injector" try_kill "{pid: 2}" "kernel threads are never targets" 4
-check "the injector itself is refused by comm" try_kill "{comm: faultlined}" "never a target" 4
-check "the controller itself is refused by comm" try_kill "{comm: faultline}" "never a target" 4
+# By pid, not by comm: a comm would also match other injectors and controllers
+# that may be running on this machine, and those are not ours to kill.
+sock="$TEST_TMP/faultlined.sock"
+"$FAULTLINED_BIN" --socket "$sock" --state-dir "$STATE_DIR" 2>"$TEST_TMP/daemon.log" &
+daemon=$!
+track_pid "$daemon"
+$FLCLIENT wait-socket "$sock"
+printf '%s\n' "version: 1" "name: refused" "faults:" \
+	"  - {name: k, type: process.kill, target: {pid: $daemon}, signal: KILL}" >"$TEST_TMP/self.yaml"
+rc=0
+"$FAULTLINE_BIN" run --injector "unix:$sock" "$TEST_TMP/self.yaml" >"$TEST_TMP/self.out" 2>&1 || rc=$?
+check "the injector refuses itself (exit $rc)" test "$rc" = 4
+check "the refusal names the rule" grep -q "the injector itself is never a target" "$TEST_TMP/self.out"
+check "the injector survived" kill -0 "$daemon"
+# The controller: a subshell writes its own pid to a pidfile and execs the
+# controller, which therefore targets itself.
+printf '%s\n' "version: 1" "name: refused" "faults:" \
+	"  - {name: k, type: process.kill, target: {pidfile: $TEST_TMP/me.pid}, signal: KILL}" >"$TEST_TMP/me.yaml"
+rc=0
+(echo "$BASHPID" >"$TEST_TMP/me.pid" && exec "$FAULTLINE_BIN" run --injector "unix:$sock" \
+	"$TEST_TMP/me.yaml") >"$TEST_TMP/me.out" 2>&1 || rc=$?
+check "the controller is refused as a target (exit $rc)" test "$rc" = 4
+check "the refusal names the controller rule" grep -q "the controller of this session is never a target" "$TEST_TMP/me.out"
+kill -TERM "$daemon"
+wait_gone "$daemon" 5 || true
 check "pid 1 is still alive" test -d /proc/1
 finish

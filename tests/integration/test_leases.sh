@@ -37,7 +37,8 @@ c = Client(sock)
 if step == "heartbeat":
     c.hello(heartbeat_ms=200)
     assert c.apply_pause(target, 60000)["ok"]
-    assert proc_state(target) == "T", "not stopped"
+    # apply answers once the stop has taken effect
+    assert proc_state(target) == "T", "not stopped when apply answered"
     # Say nothing more, but keep the connection open.
     e = c.wait_event("fault_reverted", timeout=3.0)
     assert e["reason"] == "heartbeat_lost", e
