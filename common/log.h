@@ -26,6 +26,12 @@ enum log_level log_get_max_level(void);
 /* Parses "error", "warning", "info" or "debug". Returns 0 or -EINVAL. */
 int log_level_from_string(const char *s, enum log_level *ret);
 
+/* Makes logging never block: stderr is reached through a non-blocking file
+ * description of its own (pipes, ttys) or non-blocking sends (sockets), and a
+ * line that cannot be written at once is dropped and counted. For the injector,
+ * whose event loop must not wait on whoever reads its log. */
+void log_set_nonblocking(void);
+
 /* Writes one line if level is enabled. err, if non-zero, is appended as ": strerror".
  * Returns -abs(err), or 0 when err is 0. Never changes errno. */
 int log_emit(enum log_level level, int err, const char *fmt, ...) _printf_(3, 4);

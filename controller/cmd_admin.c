@@ -144,6 +144,12 @@ int cmd_revert(int argc, char **argv)
 		free_argv(o.argv_storage);
 		return EXIT_USAGE;
 	}
+	if (geteuid() != 0 && o.injector.kind != INJECTOR_EXEC) {
+		fprintf(stderr, "faultline revert --all: the kill switch needs root (a session of "
+				"your own owns no faults to revert): run it with sudo\n");
+		free_argv(o.argv_storage);
+		return EXIT_USAGE;
+	}
 	int code = admin_call(&o, "revert_all", &result);
 	free_argv(o.argv_storage);
 	if (code != EXIT_OK)

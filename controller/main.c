@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* faultline: the unprivileged controller. Dispatches to one function per verb. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	log_set_program("faultline");
+	/* A vanished injector must cost an EPIPE, not the controller's life. */
+	signal(SIGPIPE, SIG_IGN);
 	while (i < argc && argv[i][0] == '-') {
 		if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
 			usage(stdout);

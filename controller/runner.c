@@ -105,7 +105,9 @@ static int apply_fault(struct run *run, struct fault_run *f)
 	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
 				     &result);
 	if (r < 0) {
-		f->state = FAULT_FAILED;
+		/* Without an answer the apply may still take effect: count it as
+		 * possibly active, not as failed. */
+		f->state = r == -ETIMEDOUT ? FAULT_REVERT_FAILED : FAULT_FAILED;
 		if (r == -EPIPE || r == -ETIMEDOUT)
 			run->injector_lost = true;
 		log_error("fault %s (%s) could not be applied: %s", d->name, d->type,
@@ -371,10 +373,18 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	code = verdict(&run);
 	fflush(o->out);
 	r = injector_client_close(&run.client, 10000);
-	if (r == -ETIMEDOUT)
-		log_warning("the spawned injector has not exited yet; it reverts on its own");
-	else if (r > 0 && code == EXIT_OK)
-		code = r == 1 ? EXIT_CLEANUP : EXIT_INFRA;
+	if (r == -ETIMEDOUT) {
+		log_error("the spawned injector has not exited within 10 s; it may still hold "
+			  "faults");
+		code = EXIT_CLEANUP;
+	} else if (r == 1) {
+		/* faultlined exits 1 when a revert failed and its journal keeps it. */
+		log_error("the spawned injector could not revert everything; run 'faultline "
+			  "recover' as root");
+		code = EXIT_CLEANUP;
+	} else if (r > 0 && code == EXIT_OK) {
+		code = EXIT_INFRA;
+	}
 	safe_close(run.signal_fd);
 	free(run.faults);
 	return code;

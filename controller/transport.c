@@ -115,10 +115,14 @@ static int spawn(char *const argv[], int *ret_fd, pid_t *ret_child)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Our own process group: a Ctrl-C at the terminal goes to the
-		 * controller, which reverts in order; the injector then sees the
-		 * end of its input. */
-		setpgid(0, 0);
+		/* A Ctrl-C at the terminal is for the controller, which reverts in
+		 * order; the injector then sees the end of its input. Ignoring
+		 * SIGINT and SIGQUIT (kept across exec, and honoured by faultlined)
+		 * rather than a new process group keeps sudo and ssh prompts in the
+		 * foreground. Our own SIG_IGN of SIGPIPE is not for the child. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGPIPE, SIG_DFL);
 		if (dup2(sv[1], STDIN_FILENO) < 0 || dup2(sv[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		execvp(argv[0], argv);

@@ -117,6 +117,7 @@ static void handle_apply(struct request *req)
 		.peer_pid = c->peer_pid,
 		.declared_controller_pid = c->declared_controller_pid,
 		.peer_uid = c->peer_uid,
+		.peer_gid = c->peer_gid,
 	};
 	uint64_t duration_ms = 0;
 	json_t *result = NULL;
@@ -223,11 +224,12 @@ static void handle_status(struct request *req)
 						(json_int_t)c->session_id, "pid", (int)c->peer_pid,
 						"uid", (int)c->peer_uid, "hello", c->hello_done));
 	reply_ok(req,
-		 json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:i, s:o}", "version", PROTOCOL_VERSION,
+		 json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:i, s:b, s:o}", "version", PROTOCOL_VERSION,
 			   "server", "faultlined " FAULTLINE_VERSION, "pid", (int)s->self_pid,
 			   "uptime_ms", (json_int_t)((now - s->started_ns) / NSEC_PER_MSEC),
 			   "state_dir", s->state_dir, "sessions", sessions, "faults_total",
-			   (int)s->registry.count, "faults", registry_status(&s->registry, now)));
+			   (int)s->registry.count, "truncated",
+			   s->registry.count > REGISTRY_STATUS_MAX, "faults", registry_status(&s->registry, now)));
 }
 
 static void handle_heartbeat(struct request *req)

@@ -28,6 +28,7 @@ struct fault_context {
 	pid_t peer_pid; /* the controller, or the process that spawned us; 0 if unknown */
 	pid_t declared_controller_pid; /* from hello: trusted only to refuse more */
 	uid_t peer_uid;
+	gid_t peer_gid;
 };
 
 struct fault_ops {

@@ -163,6 +163,12 @@ static int on_tick(struct event_loop *loop, int fd, uint32_t events, void *userd
 	return 0;
 }
 
+static bool signal_inherited_ignored(int sig)
+{
+	struct sigaction sa;
+	return sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 static int setup_signals(struct event_loop *loop, int *ret_fd)
 {
 	sigset_t mask;
@@ -171,9 +177,14 @@ static int setup_signals(struct event_loop *loop, int *ret_fd)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
+	/* A controller that spawns us ignores SIGINT and SIGQUIT for us, so that a
+	 * Ctrl-C at its terminal reaches it alone and it reverts in order. Honour
+	 * an inherited SIG_IGN, as nohup'd programs do. */
+	if (!signal_inherited_ignored(SIGINT))
+		sigaddset(&mask, SIGINT);
+	if (!signal_inherited_ignored(SIGQUIT))
+		sigaddset(&mask, SIGQUIT);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return negative_errno();
 	int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -237,6 +248,7 @@ int main(int argc, char **argv)
 	int r;
 
 	log_set_program("faultlined");
+	log_set_nonblocking();
 	r = parse_options(argc, argv, &o);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;

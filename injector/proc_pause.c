@@ -12,9 +12,6 @@
 #include "proc_target.h"
 #include "proc_targets_json.h"
 #include "protocol.h"
-#include "time_util.h"
-
-#define PAUSE_CONFIRM_NS (200 * NSEC_PER_MSEC)
 
 static int pause_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			  char *err, size_t errlen)
@@ -82,80 +79,60 @@ static int pause_resume(const json_t *state, json_t *exited, char *err, size_t e
 	return first_error;
 }
 
-/* SIGSTOP takes effect when the target is next scheduled. Wait a little, bounded,
- * so that "applied" means stopped for every target that can stop now; one in
- * uninterruptible sleep (D) stops when it leaves it, and is marked unconfirmed. */
-static void confirm_stopped(json_t *targets)
-{
-	uint64_t deadline = now_monotonic_ns() + PAUSE_CONFIRM_NS;
-	size_t i;
-	json_t *entry;
-
-	for (;;) {
-		bool all = true;
-		json_array_foreach(targets, i, entry) {
-			pid_t pid;
-			uint64_t starttime;
-			struct proc_stat st;
-			if (!json_is_true(json_object_get(entry, "stopped")) ||
-			    proc_target_entry(entry, &pid, &starttime) < 0)
-				continue;
-			bool done = procfs_read_stat(pid, &st) < 0 || st.starttime != starttime ||
-				    st.state == 'T' || st.state == 'Z';
-			json_object_set_new(entry, "confirmed", json_boolean(done));
-			all = all && done;
-		}
-		if (all || now_monotonic_ns() >= deadline)
-			return;
-		usleep(1000);
-	}
-}
-
+/* Stops every target the plan owns. It never fails once something is stopped:
+ * a target that cannot be stopped (it exited, or the kernel refused) is marked so
+ * and the others stay paused, because the fault is then live and its undo state
+ * must reach the journal. It fails, having stopped nothing, only when no target
+ * could be stopped. SIGSTOP takes effect when the target is next scheduled; the
+ * answer does not wait for that, so the event loop never waits on a target. */
 static int pause_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *targets = proc_targets_copy(plan);
 	unsigned stopped = 0, gone = 0;
+	int first_error = 0;
 	size_t i;
 	json_t *entry;
 
 	if (!targets)
 		return -ENOMEM;
+	/* Check every entry before touching anything. */
+	json_array_foreach(targets, i, entry) {
+		pid_t pid;
+		uint64_t starttime;
+		if (proc_target_entry(entry, &pid, &starttime) < 0)
+			return -EINVAL;
+	}
+	_cleanup_json_ json_t *undo = json_pack("{s:O}", "targets", targets);
+	if (!undo)
+		return -ENOMEM;
+
 	json_array_foreach(targets, i, entry) {
 		pid_t pid;
 		uint64_t starttime;
 		if (!pause_owns(entry))
 			continue;
-		if (proc_target_entry(entry, &pid, &starttime) < 0)
-			return -EINVAL;
+		proc_target_entry(entry, &pid, &starttime);
 		int r = proc_target_signal(pid, starttime, SIGSTOP);
-		if (r == -ESRCH || r == -ESTALE) {
-			json_object_set_new(entry, "stopped", json_false());
+		json_object_set_new(entry, "stopped", json_boolean(r == 0));
+		if (r == 0) {
+			stopped++;
+		} else if (r == -ESRCH || r == -ESTALE) {
 			json_object_set_new(entry, "exited", json_true());
 			gone++;
-			continue;
-		}
-		if (r < 0) {
-			/* Roll back: resume those stopped so far, then report. */
-			json_object_set_new(entry, "stopped", json_false());
-			json_t *partial = json_pack("{s:O}", "targets", targets);
-			if (partial)
-				pause_resume(partial, NULL, NULL, 0);
-			json_decref(partial);
+		} else if (!first_error) {
+			first_error = r;
 			errbuf_set(err, errlen, "cannot stop pid %d: %s", (int)pid, strerror(-r));
-			return r;
 		}
-		json_object_set_new(entry, "stopped", json_true());
-		stopped++;
 	}
 	if (stopped == 0) {
-		errbuf_set(err, errlen,
-			   gone ? "every target exited before it could be stopped" :
-				  "every target was already stopped; nothing to pause");
-		return gone ? -ESRCH : -EALREADY;
+		if (!first_error)
+			errbuf_set(err, errlen,
+				   gone ? "every target exited before it could be stopped" :
+					  "every target was already stopped; nothing to pause");
+		return first_error ?: gone ? -ESRCH : -EALREADY;
 	}
-	confirm_stopped(targets);
-	*ret_undo = json_pack("{s:O}", "targets", targets);
-	return *ret_undo ? 0 : -ENOMEM;
+	*ret_undo = TAKE_PTR(undo);
+	return 0;
 }
 
 static int pause_revert(const json_t *undo, json_t **ret_report, char *err, size_t errlen)

@@ -6,10 +6,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "proc_targets_json.h"
 #include "protocol.h"
+
+static bool proc_runs_our_executable(pid_t pid)
+{
+	static dev_t self_dev;
+	static ino_t self_ino;
+	static bool known;
+	char path[64];
+	struct stat st;
+
+	if (!known) {
+		if (stat("/proc/self/exe", &st) < 0)
+			return false;
+		self_dev = st.st_dev;
+		self_ino = st.st_ino;
+		known = true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return stat(path, &st) == 0 && st.st_dev == self_dev && st.st_ino == self_ino;
+}
 
 const char *proc_blast_radius_refusal(const struct proc_stat *st, const struct fault_context *ctx)
 {
@@ -18,8 +38,9 @@ const char *proc_blast_radius_refusal(const struct proc_stat *st, const struct f
 	if (st->pid == ctx->self_pid)
 		return "the injector itself is never a target";
 	/* Another injector holds its own sessions' faults; killing or pausing it
-	 * would strand them until its restart. */
-	if (streq(st->comm, "faultlined"))
+	 * would strand them until its restart. Known by name, or by running our
+	 * very executable under another name. */
+	if (streq(st->comm, "faultlined") || proc_runs_our_executable(st->pid))
 		return "an injector (faultlined) is never a target";
 	if (st->pid == ctx->peer_pid || st->pid == ctx->declared_controller_pid)
 		return "the controller of this session is never a target";
@@ -28,14 +49,44 @@ const char *proc_blast_radius_refusal(const struct proc_stat *st, const struct f
 	return NULL;
 }
 
-/* Reads a pidfile: one decimal pid, optionally followed by a newline. The file is
- * opened without following a final symlink and read with a small bound; only a
- * number is ever taken from it, so a scenario cannot use it to read files. */
-static int read_pidfile(const char *path, pid_t *ret, char *err, size_t errlen)
+/* Whether a peer could read the file itself. The injector reads as root, so it
+ * must not read for a peer what that peer could not. */
+static bool peer_may_read(const struct stat *st, const struct fault_context *ctx)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	char buf[32];
+	if (ctx->peer_uid == 0)
+		return true;
+	if (st->st_uid == ctx->peer_uid)
+		return st->st_mode & S_IRUSR;
+	if (st->st_gid == ctx->peer_gid)
+		return st->st_mode & S_IRGRP;
+	return st->st_mode & S_IROTH;
+}
 
+/* Reads a pidfile: one decimal pid, optionally followed by a newline.
+ *
+ * Trust boundary: the path comes from the peer and we are root. The file is
+ * looked up without following a final symlink (O_PATH, which opens nothing), and
+ * read only if it is a small regular file the peer could read itself; devices,
+ * FIFOs and ttys are never opened. Only a number is ever taken from it, and every
+ * refusal reads the same, so a scenario can neither read files through it nor
+ * learn which root-only files exist. */
+static int read_pidfile(const char *path, const struct fault_context *ctx, pid_t *ret,
+			char *err, size_t errlen)
+{
+	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	char proc_path[64], buf[32];
+	struct stat st;
+
+	if (pfd < 0 || fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 31 ||
+	    !peer_may_read(&st, ctx)) {
+		errbuf_set(err, errlen,
+			   "pidfile %s is not a regular file of at most 31 bytes that uid %u "
+			   "can read",
+			   path, (unsigned)ctx->peer_uid);
+		return -EACCES;
+	}
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", pfd);
+	_cleanup_close_ int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int r = negative_errno();
 		errbuf_set(err, errlen, "cannot open pidfile %s: %s", path, strerror(-r));
@@ -139,7 +190,7 @@ int proc_select(const json_t *target, const struct fault_context *ctx, json_t **
 	}
 	if (pidfile) {
 		pid_t from_file;
-		r = read_pidfile(pidfile, &from_file, err, errlen);
+		r = read_pidfile(pidfile, ctx, &from_file, err, errlen);
 		if (r < 0)
 			return r;
 		if (pid && (pid_t)pid != from_file) {

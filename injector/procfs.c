@@ -49,6 +49,11 @@ int procfs_read_stat(pid_t pid, struct proc_stat *ret)
 		comm_len = sizeof(st.comm) - 1;
 	memcpy(st.comm, open_paren + 1, comm_len);
 	st.comm[comm_len] = '\0';
+	/* Any process can name itself anything: keep only printable ASCII, so a comm
+	 * can neither forge log lines nor break JSON encoding. */
+	for (size_t i = 0; i < comm_len; i++)
+		if ((unsigned char)st.comm[i] < 0x20 || (unsigned char)st.comm[i] > 0x7e)
+			st.comm[i] = '?';
 
 	/* Fields after comm, numbered as in proc(5): 3 state, 4 ppid, 9 flags, 22 starttime. */
 	char *p = close_paren + 2;

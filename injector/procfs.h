@@ -14,7 +14,7 @@
 
 struct proc_stat {
 	pid_t pid;
-	char comm[PROCFS_COMM_MAX];
+	char comm[PROCFS_COMM_MAX]; /* bytes outside printable ASCII read as '?' */
 	char state; /* R, S, D, T, t, Z, X, I, ... */
 	pid_t ppid;
 	unsigned flags;

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/pidfd.h>
 
 #include "fault.h"
 #include "log.h"
@@ -60,9 +61,10 @@ unsigned recovery_signal_other_instances(const char *state_dir, pid_t self)
 			continue;
 		/* The journal's name gives the pid; check it is still an injector before
 		 * signalling, in case the pid was reused. */
-		if (procfs_read_stat(pids[i], &st) < 0 || !streq(st.comm, "faultlined"))
+		_cleanup_close_ int fd = pidfd_open(pids[i], 0);
+		if (fd < 0 || procfs_read_stat(pids[i], &st) < 0 || !streq(st.comm, "faultlined"))
 			continue;
-		if (kill(pids[i], SIGTERM) == 0) {
+		if (pidfd_send_signal(fd, SIGTERM, NULL, 0) == 0) {
 			log_info("asked injector pid %d to revert its faults and exit", pids[i]);
 			signalled++;
 		}

@@ -35,6 +35,52 @@ static struct fault_instance *fault_instance_free(struct fault_instance *f)
 	return NULL;
 }
 
+static void fault_instance_freep(struct fault_instance **f)
+{
+	fault_instance_free(*f);
+}
+
+static void registry_link(struct registry *reg, struct fault_instance *f)
+{
+	f->next = reg->faults;
+	reg->faults = f;
+	reg->count++;
+}
+
+/* Two active faults of one kind never hold the same process: the first revert
+ * would resume a process the second still means to hold. Kinds that own their
+ * targets (a pause) are exclusive; instantaneous ones are not. */
+static int check_exclusive_targets(struct registry *reg, const struct fault_ops *ops,
+				   const json_t *plan, char *err, size_t errlen)
+{
+	json_t *wanted = json_object_get(plan, "targets");
+	size_t i, j;
+	json_t *a, *b;
+
+	if (!ops->has_duration || !json_is_array(wanted))
+		return 0;
+	for (struct fault_instance *f = reg->faults; f; f = f->next) {
+		if (f->ops != ops)
+			continue;
+		json_array_foreach(wanted, i, a) {
+			json_array_foreach(json_object_get(f->undo, "targets"), j, b) {
+				if (json_equal(json_object_get(a, "pid"),
+					       json_object_get(b, "pid")) &&
+				    json_equal(json_object_get(a, "starttime"),
+					       json_object_get(b, "starttime"))) {
+					errbuf_set(err, errlen,
+						   "pid %lld is already held by fault %s (%s)",
+						   (long long)json_integer_value(
+							   json_object_get(a, "pid")),
+						   f->id, f->name ? f->name : "unnamed");
+					return -EBUSY;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 static void emit(struct registry *reg, uint64_t session_id, const char *name, json_t *fields)
 {
 	json_t *event = protocol_event(name, fields);
@@ -86,9 +132,25 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	r = ops->validate(req->params, ctx, &plan, err, errlen);
 	if (r < 0)
 		return r;
+	r = check_exclusive_targets(reg, ops, plan, err, errlen);
+	if (r < 0)
+		return r;
 	description = ops->describe(plan);
 	snprintf(id, sizeof(id), "f%d-%llu", (int)ctx->self_pid,
 		 (unsigned long long)reg->next_seq++);
+
+	/* Everything that can fail for want of memory is done before the kernel is
+	 * touched, so that no failure after apply can lose the undo state. */
+	_cleanup_(fault_instance_freep) struct fault_instance *f = calloc(1, sizeof(*f));
+	_cleanup_json_ json_t *result = json_pack("{s:s, s:s, s:s?}", "fault", id, "kind",
+						  ops->kind, "description", description);
+	if (!f || !result || (req->name && !(f->name = strdup(req->name))))
+		return -ENOMEM;
+	memcpy(f->id, id, sizeof(f->id));
+	f->ops = ops;
+	f->session_id = req->session_id;
+	f->owner_uid = req->uid;
+	f->duration_ns = req->duration_ns;
 
 	/* Write ahead: once the intent is durable, a crash at any later point can be
 	 * undone from the plan. Without it, nothing may be touched. */
@@ -99,6 +161,7 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		return r;
 	}
 
+	/* apply() either succeeds with an undo state or fails having changed nothing. */
 	r = ops->apply(plan, &undo, err, errlen);
 	if (r < 0) {
 		journal_record(reg, JOURNAL_FAILED, id, ops->kind, req->session_id, req->uid, NULL);
@@ -108,70 +171,59 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 			       "apply", "message", err ? err : ""));
 		return r;
 	}
+	f->undo = TAKE_PTR(undo);
+	f->description = TAKE_PTR(description);
+	f->applied_ms = now_realtime_ms();
+	f->deadline_ns = now_monotonic_ns() + req->duration_ns + reg->grace_ns;
+	json_object_set_new(
+		result, "targets",
+		json_integer((json_int_t)json_array_size(json_object_get(f->undo, "targets"))));
 
-	r = journal_record(reg, JOURNAL_APPLIED, id, ops->kind, req->session_id, req->uid, undo);
+	r = journal_record(reg, JOURNAL_APPLIED, id, ops->kind, req->session_id, req->uid, f->undo);
 	if (r < 0) {
 		/* The change is live but unrecorded: undo it now rather than risk
-		 * leaving it behind after a crash. */
-		ops->revert(undo, NULL, NULL, 0);
-		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
-			       NULL);
-		errbuf_set(err, errlen, "cannot journal the applied state, so it was reverted: %s",
+		 * leaving it behind after a crash. If even that fails, keep it
+		 * registered so the clock retries and status shows it. */
+		int rr = ops->revert(f->undo, NULL, NULL, 0);
+		if (rr == 0) {
+			journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id,
+				       req->uid, NULL);
+			errbuf_set(err, errlen,
+				   "cannot journal the applied state, so it was reverted: %s",
+				   strerror(-r));
+			return r;
+		}
+		f->revert_error = strdup("the applied state could not be journaled");
+		f->retry_ns = now_monotonic_ns();
+		registry_link(reg, TAKE_PTR(f));
+		errbuf_set(err, errlen,
+			   "cannot journal the applied state (%s), and reverting failed too; the "
+			   "injector keeps retrying",
 			   strerror(-r));
 		return r;
 	}
 	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
-		 description ? description : "", ops->kind, (unsigned long long)req->session_id,
-		 (unsigned)req->uid);
-
-	json_t *result = json_pack("{s:s, s:s, s:s?, s:i}", "fault", id, "kind", ops->kind,
-				   "description", description, "targets",
-				   (int)json_array_size(json_object_get(undo, "targets")));
-	if (!result)
-		return -ENOMEM;
+		 f->description ? f->description : "", ops->kind,
+		 (unsigned long long)req->session_id, (unsigned)req->uid);
+	emit(reg, req->session_id, "fault_applied",
+	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
+		       "description", f->description));
 
 	if (!ops->has_duration) {
 		/* Instantaneous: done as soon as it is applied. */
 		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
 			       NULL);
-		emit(reg, req->session_id, "fault_applied",
-		     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", id, "name", req->name, "kind",
-			       ops->kind, "description", description));
 		if (reg->count == 0 && reg->journal)
 			journal_truncate(reg->journal);
-		*ret_result = result;
+		*ret_result = TAKE_PTR(result);
 		return 0;
 	}
-
-	struct fault_instance *f = calloc(1, sizeof(*f));
-	if (!f) {
-		json_decref(result);
-		ops->revert(undo, NULL, NULL, 0);
-		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
-			       NULL);
-		return -ENOMEM;
-	}
-	memcpy(f->id, id, sizeof(f->id));
-	f->name = req->name ? strdup(req->name) : NULL;
-	f->ops = ops;
-	f->session_id = req->session_id;
-	f->owner_uid = req->uid;
-	f->undo = TAKE_PTR(undo);
-	f->description = TAKE_PTR(description);
-	f->duration_ns = req->duration_ns;
-	f->applied_ms = now_realtime_ms();
-	f->deadline_ns = now_monotonic_ns() + req->duration_ns + reg->grace_ns;
-	f->next = reg->faults;
-	reg->faults = f;
-	reg->count++;
 
 	json_object_set_new(
 		result, "ttl_ms",
 		json_integer((json_int_t)((req->duration_ns + reg->grace_ns) / NSEC_PER_MSEC)));
-	emit(reg, f->session_id, "fault_applied",
-	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
-		       "description", f->description));
-	*ret_result = result;
+	registry_link(reg, TAKE_PTR(f));
+	*ret_result = TAKE_PTR(result);
 	return 0;
 }
 

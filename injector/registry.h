@@ -23,7 +23,7 @@
 #define REGISTRY_MAX_FAULTS 10000
 #define REGISTRY_ANY_SESSION UINT64_MAX
 /* Bounds that keep every message under PROTOCOL_MAX_LINE. */
-#define REGISTRY_STATUS_MAX 200
+#define REGISTRY_STATUS_MAX 100
 #define REGISTRY_EVENT_MAX_TARGETS 100
 
 struct fault_instance {

@@ -63,6 +63,25 @@ static bool peer_allowed(const struct server *s, const struct ucred *cred)
 	return cred->gid == s->group || peer_in_group(cred->pid, s->group);
 }
 
+/* Non-root peers share fewer slots than there are, and each uid only a few of
+ * them, so that nobody in the group can crowd root's kill switch out. Returns
+ * NULL when the peer may connect, or why not. */
+static const char *connection_limit(const struct server *s, const struct ucred *cred)
+{
+	unsigned mine = 0;
+
+	if (s->n_connections >= SERVER_MAX_CONNECTIONS)
+		return "too many connections";
+	if (cred->uid == 0)
+		return NULL;
+	if (s->n_connections >= SERVER_MAX_CONNECTIONS - SERVER_ROOT_RESERVED)
+		return "the remaining connections are reserved for root";
+	for (const struct connection *c = s->connections; c; c = c->next)
+		if (c->peer_uid == cred->uid)
+			mine++;
+	return mine >= SERVER_MAX_PER_UID ? "too many connections from this uid" : NULL;
+}
+
 static int on_accept(struct event_loop *loop, int fd, uint32_t events, void *userdata)
 {
 	struct server *s = userdata;
@@ -94,9 +113,15 @@ static int on_accept(struct event_loop *loop, int fd, uint32_t events, void *use
 		safe_close(cfd);
 		return 0;
 	}
-	if (s->n_connections >= SERVER_MAX_CONNECTIONS) {
-		log_warning("refused a connection from pid %d: %d connections already",
-			    (int)cred.pid, SERVER_MAX_CONNECTIONS);
+	const char *full = connection_limit(s, &cred);
+	if (full) {
+		log_warning("refused a connection from pid %d uid %u: %s", (int)cred.pid,
+			    (unsigned)cred.uid, full);
+		_cleanup_json_ json_t *msg = protocol_reply_error(NULL, EUSERS, "%s", full);
+		_cleanup_free_ char *line = NULL;
+		size_t n;
+		if (msg && protocol_encode(msg, &line, &n) == 0 && write(cfd, line, n) < 0)
+			log_debug_errno(errno, "cannot tell the refused peer");
 		safe_close(cfd);
 		return 0;
 	}

@@ -20,6 +20,8 @@
 #include "registry.h"
 
 #define SERVER_MAX_CONNECTIONS 64
+#define SERVER_ROOT_RESERVED 8 /* slots only root may take */
+#define SERVER_MAX_PER_UID 8 /* for non-root peers */
 #define SERVER_HELLO_TIMEOUT_NS (10ULL * 1000000000ULL)
 #define SERVER_MAX_OUTPUT (4 * 1024 * 1024) /* a peer that reads nothing is dropped */
 #define SERVER_HEARTBEAT_MISSES 3

@@ -101,6 +101,16 @@ def proc_state(pid):
         return "gone"
 
 
+def wait_state(pid, want, timeout=2.0):
+    """Polls /proc until the state is want; returns whether it got there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc_state(pid) == want:
+            return True
+        time.sleep(0.01)
+    return proc_state(pid) == want
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "wait-socket":
         wait_for_socket(sys.argv[2])

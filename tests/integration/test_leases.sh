@@ -37,8 +37,11 @@ c = Client(sock)
 if step == "heartbeat":
     c.hello(heartbeat_ms=200)
     assert c.apply_pause(target, 60000)["ok"]
-    # apply answers once the stop has taken effect
-    assert proc_state(target) == "T", "not stopped when apply answered"
+    # SIGSTOP takes effect when the target is next scheduled
+    t0 = time.monotonic()
+    while proc_state(target) != "T" and time.monotonic() - t0 < 2:
+        time.sleep(0.01)
+    assert proc_state(target) == "T", "not stopped"
     # Say nothing more, but keep the connection open.
     e = c.wait_event("fault_reverted", timeout=3.0)
     assert e["reason"] == "heartbeat_lost", e

@@ -22,7 +22,7 @@ check "the socket is owned by root" test "$(stat -c %u "$sock")" = 0
 cat >"$TEST_TMP/hostile.py" <<'PY'
 import json, os, sys, time
 sys.path.insert(0, os.environ["FLDIR"])
-from flclient import Client, proc_state
+from flclient import Client, proc_state, wait_state
 
 sock, target = sys.argv[1], int(sys.argv[2])
 failures = []
@@ -35,8 +35,7 @@ holder = Client(sock)
 expect(holder.hello(heartbeat_ms=60000)["ok"], "holder: hello")
 r = holder.apply_pause(target, 120000)
 expect(r["ok"], "holder: pause applied")
-time.sleep(0.2)
-expect(proc_state(target) == "T", "target is stopped")
+expect(wait_state(target, "T"), "target is stopped")
 
 bad = Client(sock)
 def error_of(raw):

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -139,11 +140,14 @@ static void use_fake_root(const struct fixture *f)
 	procfs_set_root(f->dir);
 }
 
+#define SLEEP_BIN "/bin/sleep"
+
 /* ---- real children ------------------------------------------------------------------ */
 
-/* Forks a child that sets its comm (when comm is not NULL), tells us, and then
- * sleeps until killed, or exits at once when exit_now is set. The teardown kills
- * and reaps it. */
+/* Forks a child that execs sleep (named comm, through a symlink, when comm is not
+ * NULL), or true when exit_now is set. The teardown kills and reaps it. It must
+ * exec: a plain fork runs this test's own executable, which the blast-radius
+ * rules treat like the injector's. */
 static struct proc_stat wait_state(pid_t pid, const char *states);
 
 static pid_t spawn(struct fixture *f, const char *comm, bool exit_now)
@@ -151,7 +155,14 @@ static pid_t spawn(struct fixture *f, const char *comm, bool exit_now)
 	int p[2];
 	char c;
 
+	char link[512] = "";
+
 	assert_true(f->n_children < MAX_CHILDREN);
+	if (comm) {
+		snprintf(link, sizeof(link), "%s/%s", f->dir, comm);
+		unlink(link);
+		assert_int_equal(symlink(SLEEP_BIN, link), 0);
+	}
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -161,21 +172,33 @@ static pid_t spawn(struct fixture *f, const char *comm, bool exit_now)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
-		if (comm)
-			prctl(PR_SET_NAME, comm);
 		close(p[0]);
 		if (write(p[1], "r", 1) != 1)
 			_exit(1);
-		close(p[1]);
 		if (exit_now)
 			_exit(0);
-		for (;;)
-			pause();
+		if (comm)
+			execl(link, comm, "3600", (char *)NULL);
+		else
+			execl(SLEEP_BIN, "sleep", "3600", (char *)NULL);
+		_exit(127);
 	}
 	f->children[f->n_children++] = pid;
 	close(p[1]);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	close(p[0]);
+	/* Wait for the exec to be done: its executable is no longer ours. */
+	if (!exit_now) {
+		struct stat self, child;
+		char exe[64];
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+		assert_int_equal(stat("/proc/self/exe", &self), 0);
+		for (int i = 0; i < 2000; i++) {
+			if (stat(exe, &child) == 0 && child.st_ino != self.st_ino)
+				break;
+			usleep(1000);
+		}
+	}
 	/* Settled in pause(), so that tests can compare its state. */
 	if (!exit_now)
 		wait_state(pid, "S");
@@ -998,13 +1021,14 @@ static void test_select_pidfile_bad(void **state)
 	memset(big, '7', sizeof(big));
 	write_file(path, big, sizeof(big));
 	json_t *t = json_pack("{s:s}", "pidfile", path);
-	select_fails(t, &ctx, -EINVAL, "does not hold a pid", "4 KiB of digits");
+	select_fails(t, &ctx, -EACCES, "is not a regular file of at most 31 bytes",
+		     "4 KiB of digits");
 	json_decref(t);
 
 	/* Missing. */
 	pidfile_path(f, "missing.pid", path, sizeof(path));
 	t = json_pack("{s:s}", "pidfile", path);
-	select_fails(t, &ctx, -ENOENT, "cannot open pidfile", "missing");
+	select_fails(t, &ctx, -EACCES, "is not a regular file", "missing");
 	json_decref(t);
 
 	/* A symlink is not followed, so a scenario cannot point it anywhere. */
@@ -1013,19 +1037,19 @@ static void test_select_pidfile_bad(void **state)
 	pidfile_path(f, "link.pid", link, sizeof(link));
 	assert_int_equal(symlink(path, link), 0);
 	t = json_pack("{s:s}", "pidfile", link);
-	select_fails(t, &ctx, -ELOOP, "cannot open pidfile", "symlink");
+	select_fails(t, &ctx, -EACCES, "is not a regular file", "symlink");
 	json_decref(t);
 
 	/* A FIFO with no writer must not block the injector. */
 	pidfile_path(f, "fifo.pid", path, sizeof(path));
 	assert_int_equal(mkfifo(path, 0600), 0);
 	t = json_pack("{s:s}", "pidfile", path);
-	select_fails(t, &ctx, -EINVAL, "does not hold a pid", "fifo");
+	select_fails(t, &ctx, -EACCES, "is not a regular file", "fifo");
 	json_decref(t);
 
 	/* A directory. */
 	t = json_pack("{s:s}", "pidfile", f->dir);
-	select_fails(t, &ctx, -EISDIR, "cannot read pidfile", "directory");
+	select_fails(t, &ctx, -EACCES, "is not a regular file", "directory");
 	json_decref(t);
 }
 
