@@ -8,6 +8,9 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
 
+# One kernel download for both builds' VM tests.
+export FAULTLINE_VM_CACHE="$src/build/vm-cache"
+
 status=0
 run_suite() {
 	local name=$1 dir=$2
