@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "recovery.h"
 #include "server.h"
@@ -119,6 +120,11 @@ static void handle_apply(struct request *req)
 		.peer_uid = c->peer_uid,
 		.peer_gid = c->peer_gid,
 	};
+	struct proc_stat st;
+	if (c->peer_pid > 0 && procfs_read_stat(c->peer_pid, &st) == 0)
+		ctx.peer_session = st.session;
+	if (c->declared_controller_pid > 0 && procfs_read_stat(c->declared_controller_pid, &st) == 0)
+		ctx.controller_session = st.session;
 	uint64_t duration_ms = 0;
 	json_t *result = NULL;
 	char err[512] = "";

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Who is asking, for the blast-radius rules. Filled in by the server from
@@ -27,15 +28,70 @@ struct fault_context {
 	pid_t self_pid;
 	pid_t peer_pid; /* the controller, or the process that spawned us; 0 if unknown */
 	pid_t declared_controller_pid; /* from hello: trusted only to refuse more */
+	pid_t peer_session; /* the session leaders of the two above, 0 if unknown */
+	pid_t controller_session;
 	uid_t peer_uid;
 	gid_t peer_gid;
 };
 
+/* An active fault, as the registry holds it. */
+struct fault_instance {
+	char id[48];
+	char *name; /* the controller's name for it */
+	const struct fault_ops *ops;
+	uint64_t session_id;
+	uid_t owner_uid;
+	json_t *undo;
+	char *description;
+	uint64_t duration_ns;
+	uint64_t applied_ms; /* realtime, for people */
+	uint64_t deadline_ns; /* monotonic: applied + duration + grace */
+	uint64_t retry_ns; /* monotonic: when a failed revert is tried again; 0 = none */
+	char *revert_error; /* the last revert failure, if any */
+	struct fault_context ctx; /* who applied it, for re-selection and refusals */
+	void *runtime; /* the fault's own running state, owned by its ops */
+	bool running; /* start() succeeded and stop() has not run */
+	struct fault_instance *next;
+};
+
+/* What a running fault may use: the clock, and a way to tell its owner. */
+struct fault_env {
+	uint64_t now_ns; /* CLOCK_MONOTONIC */
+	bool have_proc_events; /* false: no process connector, so poll */
+	/* Sends event (e.g. "target_exited") to the fault's owner; fields stolen;
+	 * "fault" and "name" are added. */
+	void (*emit)(struct fault_env *env, struct fault_instance *f, const char *event,
+		     json_t *fields);
+	void *userdata;
+};
+
+/* A process event from the kernel's process connector. */
+enum process_event_kind {
+	PROCESS_FORK, /* pid/tgid: the child; parent_tgid: its parent */
+	PROCESS_EXEC,
+	PROCESS_EXIT, /* pid == tgid for a whole process */
+};
+
+struct process_event {
+	enum process_event_kind kind;
+	pid_t pid, tgid, parent_tgid;
+	uint64_t ts_ns; /* CLOCK_MONOTONIC, from the kernel */
+};
+
+enum fault_duration {
+	FAULT_DURATION_REQUIRED,
+	FAULT_DURATION_OPTIONAL,
+	FAULT_DURATION_NONE,
+};
+
 struct fault_ops {
 	const char *kind; /* "process.pause" */
-	/* False for instantaneous faults (process.kill): the registry journals them as
-	 * applied and reverted at once, and their revert does nothing. */
-	bool has_duration;
+	/* Whether the fault takes a duration. One without (or given 0 when optional) is
+	 * instantaneous: journaled as applied and reverted at once, never
+	 * registered, its revert does nothing. */
+	enum fault_duration duration;
+	/* Two active faults of this kind may not hold the same (pid, starttime). */
+	bool exclusive_targets;
 
 	/* Checks params, which come from the unprivileged controller, and resolves
 	 * them into a plan. Reads the system; changes nothing. Returns 0 and a new
@@ -52,10 +108,18 @@ struct fault_ops {
 	 * exist are not errors; they are listed in *ret_report (may be NULL). */
 	int (*revert)(const json_t *undo, json_t **ret_report, char *err, size_t errlen);
 
-	/* Optional. Checks the targets of an applied fault, marks in undo those that
-	 * have exited since the last call, and returns them as a new array in
-	 * *ret_exited (NULL when none). */
-	int (*watch)(json_t *undo, json_t **ret_exited);
+	/* Optional runtime, for faults that act or watch over their window. The
+	 * registry calls start() once the fault is applied and registered, tick()
+	 * on every clock tick, proc_event() for each process event while
+	 * wants_proc_events is set, and stop() before the revert. None may block.
+	 * tick() and proc_event() return true when they changed f->undo, which the
+	 * registry then journals again. */
+	int (*start)(struct fault_instance *f, struct fault_env *env);
+	bool (*tick)(struct fault_instance *f, struct fault_env *env);
+	bool (*proc_event)(struct fault_instance *f, const struct process_event *ev,
+			   struct fault_env *env);
+	void (*stop)(struct fault_instance *f);
+	bool wants_proc_events;
 
 	/* A one-line human description of a plan or undo state; malloc'd. */
 	char *(*describe)(const json_t *plan);

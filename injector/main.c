@@ -283,6 +283,7 @@ int main(int argc, char **argv)
 
 	server_init(&server, loop, o.state_dir);
 	registry_init(&server.registry, journal, o.grace_ns, dispatch_event, &server);
+	server.registry.loop = loop;
 	if (o.stdio)
 		r = server_add_stdio(&server, STDIN_FILENO, STDOUT_FILENO);
 	else

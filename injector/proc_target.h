@@ -18,16 +18,9 @@
 #define PROC_PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
 /* Returns NULL when st may be a target, or a static reason why it never may:
- * pid 1, the injector itself, its controller, a kernel thread. */
+ * pid 1, the injector itself or any injector, its controller, the session leader
+ * of the controller's terminal, a kernel thread. */
 const char *proc_blast_radius_refusal(const struct proc_stat *st, const struct fault_context *ctx);
-
-/* Resolves a "target" object of the protocol ({"pid":N,"pidfile":PATH,"comm":S}, at
- * least one, all must match) to a new JSON array of {"pid","starttime","comm"}.
- * Untrusted input: every field is checked here. A pid named explicitly that the
- * blast-radius rules refuse is an error (-EPERM) naming the rule; processes that a
- * comm matches and the rules refuse are left out. No match is -ESRCH. */
-int proc_select(const json_t *target, const struct fault_context *ctx, json_t **ret_targets,
-		char *err, size_t errlen);
 
 /* Reads one entry of a targets array. Returns 0 or -EINVAL. */
 int proc_target_entry(const json_t *entry, pid_t *ret_pid, uint64_t *ret_starttime);
@@ -41,6 +34,13 @@ int proc_target_open(pid_t pid, uint64_t starttime, struct proc_stat *ret_stat);
 /* Signals (pid, starttime) race-free: pidfd_open, re-check, pidfd_send_signal.
  * Returns 0, -ESRCH, -ESTALE, or another -errno. */
 int proc_target_signal(pid_t pid, uint64_t starttime, int sig);
+
+/* Signals the process an entry of a targets array names ({"pid","starttime",
+ * "comm"}), checking after pidfd_open that both the start time and the comm are
+ * still those selected. Returns 0; -ESRCH when it is gone; -ESTALE when the pid
+ * was reused or the process re-executed (nothing is signalled); or another
+ * -errno. Every failure explains itself in why. */
+int proc_target_signal_entry(const json_t *entry, int sig, char *why, size_t whylen);
 
 /* Maps "TERM"/"SIGTERM" to its number and back. Returns the number or -EINVAL. */
 int signal_from_name(const char *name);

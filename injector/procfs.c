@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 
@@ -57,16 +58,17 @@ int procfs_read_stat(pid_t pid, struct proc_stat *ret)
 
 	/* Fields after comm, numbered as in proc(5): 3 state, 4 ppid, 9 flags, 22 starttime. */
 	char *p = close_paren + 2;
-	int ppid;
+	int ppid, session;
 	unsigned flags;
 	uint64_t starttime;
 	char state;
 	if (sscanf(p,
-		   "%c %d %*s %*s %*s %*s %u %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %" SCNu64,
-		   &state, &ppid, &flags, &starttime) != 4)
+		   "%c %d %*s %d %*s %*s %u %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %" SCNu64,
+		   &state, &ppid, &session, &flags, &starttime) != 5)
 		return -EIO;
 	st.state = state;
 	st.ppid = ppid;
+	st.session = session;
 	st.flags = flags;
 	st.starttime = starttime;
 	*ret = st;
@@ -99,4 +101,103 @@ int procfs_for_each_pid(int (*cb)(const struct proc_stat *st, void *userdata), v
 			return r;
 	}
 	return errno ? negative_errno() : 0;
+}
+
+ssize_t procfs_read_file(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[128];
+	size_t got = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/%s", procfs_root, (int)pid, name);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	while (got + 1 < len) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == ESRCH ? -ESRCH : negative_errno();
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+/* Finds "Key:\t..." in a status text and returns what follows, or NULL. */
+static const char *status_field(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *line = text; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
+			return line + klen + 1;
+	return NULL;
+}
+
+int procfs_read_euid(pid_t pid, uid_t *ret)
+{
+	char buf[4096];
+	unsigned long real, effective;
+
+	ssize_t n = procfs_read_file(pid, "status", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	const char *uid = status_field(buf, "Uid");
+	if (!uid || sscanf(uid, "%lu %lu", &real, &effective) != 2)
+		return -EIO;
+	*ret = (uid_t)effective;
+	return 0;
+}
+
+ssize_t procfs_read_cmdline(pid_t pid, char *buf, size_t len)
+{
+	ssize_t n = procfs_read_file(pid, "cmdline", buf, len);
+	if (n <= 0)
+		return n;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return n;
+}
+
+ssize_t procfs_read_cgroups(pid_t pid, char *buf, size_t len)
+{
+	return procfs_read_file(pid, "cgroup", buf, len);
+}
+
+int procfs_read_ns_pid(pid_t pid, pid_t *ret_ns_pid, uint64_t *ret_pidns_inode)
+{
+	char buf[4096], path[128];
+	struct stat st;
+
+	ssize_t n = procfs_read_file(pid, "status", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	const char *field = status_field(buf, "NSpid");
+	if (!field)
+		return -EIO;
+	long last = -1;
+	for (const char *p = field; *p && *p != '\n';) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		last = v;
+		p = end;
+	}
+	if (last <= 0)
+		return -EIO;
+	snprintf(path, sizeof(path), "%s/%d/ns/pid", procfs_root, (int)pid);
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? -ESRCH : negative_errno();
+	*ret_ns_pid = (pid_t)last;
+	*ret_pidns_inode = (uint64_t)st.st_ino;
+	return 0;
 }

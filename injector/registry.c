@@ -23,10 +23,14 @@ void registry_init(struct registry *reg, struct journal *journal, uint64_t grace
 	};
 }
 
+static void fault_stop(struct registry *reg, struct fault_instance *f);
+
 static struct fault_instance *fault_instance_free(struct fault_instance *f)
 {
 	if (!f)
 		return NULL;
+	if (f->running && f->ops->stop)
+		f->ops->stop(f);
 	free(f->name);
 	free(f->description);
 	free(f->revert_error);
@@ -57,7 +61,7 @@ static int check_exclusive_targets(struct registry *reg, const struct fault_ops 
 	size_t i, j;
 	json_t *a, *b;
 
-	if (!ops->has_duration || !json_is_array(wanted))
+	if (!ops->exclusive_targets || !json_is_array(wanted))
 		return 0;
 	for (struct fault_instance *f = reg->faults; f; f = f->next) {
 		if (f->ops != ops)
@@ -90,6 +94,64 @@ static void emit(struct registry *reg, uint64_t session_id, const char *name, js
 		json_decref(event);
 }
 
+static void env_emit(struct fault_env *env, struct fault_instance *f, const char *event,
+		     json_t *fields)
+{
+	struct registry *reg = env->userdata;
+
+	if (!fields)
+		return;
+	json_object_set_new(fields, "fault", json_string(f->id));
+	if (f->name)
+		json_object_set_new(fields, "name", json_string(f->name));
+	emit(reg, f->session_id, event, fields);
+}
+
+static struct fault_env make_env(struct registry *reg, uint64_t now_ns)
+{
+	return (struct fault_env){
+		.now_ns = now_ns,
+		.have_proc_events = reg->proc_events != NULL,
+		.emit = env_emit,
+		.userdata = reg,
+	};
+}
+
+static void on_process_event(const struct process_event *ev, bool overrun, void *userdata);
+
+/* The connector is opened for the first running fault that wants it and closed
+ * after the last; without it (no CAP_NET_ADMIN, no CONFIG_PROC_EVENTS) faults
+ * poll. */
+static void proc_events_acquire(struct registry *reg)
+{
+	if (reg->proc_event_users++ > 0 || reg->proc_events || !reg->loop ||
+	    reg->proc_events_unavailable)
+		return;
+	int r = proc_events_open(reg->loop, on_process_event, reg, &reg->proc_events);
+	if (r < 0) {
+		reg->proc_events_unavailable = true;
+		log_warning_errno(r, "no process connector; watching processes by polling /proc "
+				     "every tick instead (coarser timings)");
+	}
+}
+
+static void proc_events_release(struct registry *reg)
+{
+	if (reg->proc_event_users > 0 && --reg->proc_event_users == 0)
+		reg->proc_events = proc_events_close(reg->proc_events);
+}
+
+static void fault_stop(struct registry *reg, struct fault_instance *f)
+{
+	if (!f->running)
+		return;
+	if (f->ops->stop)
+		f->ops->stop(f);
+	f->running = false;
+	if (f->ops->wants_proc_events)
+		proc_events_release(reg);
+}
+
 static int journal_record(struct registry *reg, enum journal_record_type type, const char *id,
 			  const char *kind, uint64_t session_id, uid_t uid, const json_t *data)
 {
@@ -116,11 +178,11 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 			   req->kind, fault_kinds_list());
 		return -EINVAL;
 	}
-	if (ops->has_duration && req->duration_ns == 0) {
+	if (ops->duration == FAULT_DURATION_REQUIRED && req->duration_ns == 0) {
 		errbuf_set(err, errlen, "%s needs a duration greater than 0", ops->kind);
 		return -EINVAL;
 	}
-	if (!ops->has_duration && req->duration_ns != 0) {
+	if (ops->duration == FAULT_DURATION_NONE && req->duration_ns != 0) {
 		errbuf_set(err, errlen, "%s is instantaneous and takes no duration", ops->kind);
 		return -EINVAL;
 	}
@@ -151,6 +213,7 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	f->session_id = req->session_id;
 	f->owner_uid = req->uid;
 	f->duration_ns = req->duration_ns;
+	f->ctx = *ctx;
 
 	/* Write ahead: once the intent is durable, a crash at any later point can be
 	 * undone from the plan. Without it, nothing may be touched. */
@@ -209,7 +272,7 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
 		       "description", f->description));
 
-	if (!ops->has_duration) {
+	if (req->duration_ns == 0) {
 		/* Instantaneous: done as soon as it is applied. */
 		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
 			       NULL);
@@ -222,7 +285,21 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	json_object_set_new(
 		result, "ttl_ms",
 		json_integer((json_int_t)((req->duration_ns + reg->grace_ns) / NSEC_PER_MSEC)));
-	registry_link(reg, TAKE_PTR(f));
+	struct fault_instance *live = TAKE_PTR(f);
+	registry_link(reg, live);
+	if (ops->wants_proc_events)
+		proc_events_acquire(reg);
+	struct fault_env env = make_env(reg, now_monotonic_ns());
+	r = ops->start ? ops->start(live, &env) : 0;
+	if (r < 0) {
+		/* The kernel change stands; only its watching failed. Keep the fault,
+		 * with its deadline, and say so. */
+		if (ops->wants_proc_events)
+			proc_events_release(reg);
+		log_warning_errno(r, "fault %s: cannot start its runtime", live->id);
+	} else {
+		live->running = true;
+	}
 	*ret_result = TAKE_PTR(result);
 	return 0;
 }
@@ -252,6 +329,7 @@ int registry_revert(struct registry *reg, struct fault_instance *f, const char *
 	char message[512] = "";
 	int r;
 
+	fault_stop(reg, f);
 	r = f->ops->revert(f->undo, &report, message, sizeof(message));
 	if (r < 0) {
 		free(f->revert_error);
@@ -317,23 +395,27 @@ void registry_tick(struct registry *reg, uint64_t now_ns)
 			registry_revert(reg, f, "ttl_expired", NULL, NULL, 0);
 			continue;
 		}
-		if (f->ops->watch) {
-			json_t *exited = NULL;
-			if (f->ops->watch(f->undo, &exited) == 0 && exited) {
-				log_info(
-					"fault %s: %zu target(s) exited while the fault was active",
-					f->id, json_array_size(exited));
-				size_t n = json_array_size(exited);
-				while (json_array_size(exited) > REGISTRY_EVENT_MAX_TARGETS)
-					json_array_remove(exited, json_array_size(exited) - 1);
-				emit(reg, f->session_id, "target_exited",
-				     json_pack("{s:s, s:s?, s:i, s:o}", "fault", f->id, "name",
-					       f->name, "count", (int)n, "targets", exited));
+		if (f->running && f->ops->tick) {
+			struct fault_env env = make_env(reg, now_ns);
+			if (f->ops->tick(f, &env))
 				journal_record(reg, JOURNAL_APPLIED, f->id, f->ops->kind,
 					       f->session_id, f->owner_uid, f->undo);
-			}
 		}
 	}
+}
+
+static void on_process_event(const struct process_event *ev, bool overrun, void *userdata)
+{
+	struct registry *reg = userdata;
+	struct fault_env env = make_env(reg, now_monotonic_ns());
+
+	/* After an overrun, events were lost: the next tick polls to catch up. */
+	env.have_proc_events = !overrun;
+	for (struct fault_instance *f = reg->faults; f; f = f->next)
+		if (f->running && f->ops->wants_proc_events && f->ops->proc_event &&
+		    f->ops->proc_event(f, ev, &env))
+			journal_record(reg, JOURNAL_APPLIED, f->id, f->ops->kind, f->session_id,
+				       f->owner_uid, f->undo);
 }
 
 json_t *registry_status(const struct registry *reg, uint64_t now_ns)
@@ -362,7 +444,9 @@ void registry_done(struct registry *reg)
 	while (reg->faults) {
 		struct fault_instance *f = reg->faults;
 		reg->faults = f->next;
+		fault_stop(reg, f);
 		fault_instance_free(f);
 	}
 	reg->count = 0;
+	reg->proc_events = proc_events_close(reg->proc_events);
 }

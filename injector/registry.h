@@ -18,7 +18,9 @@
 #include <sys/types.h>
 
 #include "fault.h"
+#include "event_loop.h"
 #include "journal.h"
+#include "proc_events.h"
 
 #define REGISTRY_MAX_FAULTS 10000
 #define REGISTRY_ANY_SESSION UINT64_MAX
@@ -26,21 +28,6 @@
 #define REGISTRY_STATUS_MAX 100
 #define REGISTRY_EVENT_MAX_TARGETS 100
 
-struct fault_instance {
-	char id[48];
-	char *name; /* the controller's name for it */
-	const struct fault_ops *ops;
-	uint64_t session_id;
-	uid_t owner_uid;
-	json_t *undo;
-	char *description;
-	uint64_t duration_ns;
-	uint64_t applied_ms; /* realtime, for people */
-	uint64_t deadline_ns; /* monotonic: applied + duration + grace */
-	uint64_t retry_ns; /* monotonic: when a failed revert is tried again; 0 = none */
-	char *revert_error; /* the last revert failure, if any */
-	struct fault_instance *next;
-};
 
 /* Receives an event for the session that owns the fault. Takes ownership of
  * event. Must not block. */
@@ -54,6 +41,10 @@ struct registry {
 	uint64_t grace_ns;
 	registry_event_fn emit;
 	void *emit_userdata;
+	struct event_loop *loop; /* for the process connector; may be NULL */
+	struct proc_events *proc_events; /* open while a running fault wants it */
+	unsigned proc_event_users;
+	bool proc_events_unavailable; /* tried and failed: faults poll instead */
 };
 
 struct apply_request {

@@ -32,6 +32,7 @@
 
 #include "fault.h"
 #include "macro.h"
+#include "proc_select.h"
 #include "proc_target.h"
 #include "procfs.h"
 #include "protocol.h"
@@ -141,6 +142,19 @@ static void use_fake_root(const struct fixture *f)
 }
 
 #define SLEEP_BIN "/bin/sleep"
+
+/* proc_select() returns the whole selection; these tests look at its targets. */
+static int select_targets(const json_t *target, const struct fault_context *ctx, json_t **ret,
+			  char *err, size_t errlen)
+{
+	json_t *selection = NULL;
+	int r = proc_select(target, ctx, &selection, err, errlen);
+	if (r < 0)
+		return r;
+	*ret = json_incref(json_object_get(selection, "targets"));
+	json_decref(selection);
+	return 0;
+}
 
 /* ---- real children ------------------------------------------------------------------ */
 
@@ -252,12 +266,12 @@ static uint64_t select_one_ok(const json_t *target, const struct fault_context *
 	json_t *targets = NULL;
 	char err[256] = "";
 
-	if (proc_select(target, ctx, &targets, err, sizeof(err)) != 0)
+	if (select_targets(target, ctx, &targets, err, sizeof(err)) != 0)
 		fail_msg("proc_select failed: %s", err);
 	assert_true(json_is_array(targets));
 	assert_int_equal(json_array_size(targets), 1);
 	json_t *e = json_array_get(targets, 0);
-	assert_int_equal(json_object_size(e), 3);
+	assert_int_equal(json_object_size(e), 6); /* pid starttime comm ppid uid cgroup */
 	assert_int_equal(json_integer_value(json_object_get(e, "pid")), pid);
 	if (comm)
 		assert_string_equal(json_string_value(json_object_get(e, "comm")), comm);
@@ -286,7 +300,7 @@ static void select_fails(const json_t *target, const struct fault_context *ctx, 
 	json_t *targets = SENTINEL_PTR;
 	char err[256] = "";
 
-	int got = proc_select(target, ctx, &targets, err, sizeof(err));
+	int got = select_targets(target, ctx, &targets, err, sizeof(err));
 	if (got != r)
 		fail_msg("%s: proc_select returned %d (%s), want %d", what, got, err, r);
 	check(targets == SENTINEL_PTR, what);
@@ -659,7 +673,7 @@ static void test_select_fake_comm(void **state)
 
 	/* Zombies and dead ones are skipped; kernel threads and the injector refused. */
 	json_t *t = json_pack("{s:s}", "comm", "svc");
-	assert_int_equal(proc_select(t, &ctx, &targets, err, sizeof(err)), 0);
+	assert_int_equal(select_targets(t, &ctx, &targets, err, sizeof(err)), 0);
 	assert_int_equal(json_array_size(targets), 2);
 	int64_t pid_sum = 0, start_sum = 0;
 	size_t i;
@@ -676,7 +690,7 @@ static void test_select_fake_comm(void **state)
 
 	/* pid and comm must both match. */
 	t = json_pack("{s:i, s:s}", "pid", 10, "comm", "svc");
-	assert_int_equal(proc_select(t, &ctx, &targets, err, sizeof(err)), 0);
+	assert_int_equal(select_targets(t, &ctx, &targets, err, sizeof(err)), 0);
 	assert_int_equal(json_array_size(targets), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(targets, 0), "pid")),
 			 10);
@@ -713,7 +727,7 @@ static void test_select_fake_refusals(void **state)
 		{ 14, -EPERM, "controller" },
 		{ 11, -ESRCH, "no live process" },
 		{ 15, -ESRCH, "no live process" },
-		{ 99, -ESRCH, "no process with pid 99" },
+		{ 99, -ESRCH, "no live process matches the target (pid 99)" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		json_t *t = target_pid(cases[i].pid);
@@ -785,7 +799,7 @@ static void test_select_real_pid(void **state)
 
 	/* The highest pid accepted is a valid request that matches nothing. */
 	t = target_pid(PROC_PID_MAX);
-	select_fails(t, &ctx, -ESRCH, "no process", "PROC_PID_MAX");
+	select_fails(t, &ctx, -ESRCH, "no live process matches", "PROC_PID_MAX");
 	json_decref(t);
 }
 
@@ -805,7 +819,7 @@ static void test_select_real_comm(void **state)
 	pid_t twin = spawn(f, comm, false);
 	json_t *targets = NULL;
 	char err[256] = "";
-	assert_int_equal(proc_select(t, &ctx, &targets, err, sizeof(err)), 0);
+	assert_int_equal(select_targets(t, &ctx, &targets, err, sizeof(err)), 0);
 	assert_int_equal(json_array_size(targets), 2);
 	pid_t a = (pid_t)json_integer_value(json_object_get(json_array_get(targets, 0), "pid"));
 	pid_t b = (pid_t)json_integer_value(json_object_get(json_array_get(targets, 1), "pid"));
@@ -870,7 +884,7 @@ static void test_select_real_refusals(void **state)
 	pid_t named = spawn(f, comm, false);
 	const struct fault_context ctx_named = { .self_pid = getpid(), .peer_pid = named };
 	t = json_pack("{s:s}", "comm", comm);
-	select_fails(t, &ctx_named, -EPERM, "every matching process was refused", "comm refused");
+	select_fails(t, &ctx_named, -EPERM, "was refused: the controller", "comm refused");
 	json_decref(t);
 
 	/* A kernel thread, when this /proc shows kthreadd (not in a pid namespace). */
@@ -930,7 +944,7 @@ static void test_select_bad_targets(void **state)
 
 	/* An unknown key is refused even beside a good pid, and named. Keys match
 	 * exactly. */
-	static const char *const unknown[] = { "uid", "PID", "pid ", "cmdline", "" };
+	static const char *const unknown[] = { "uid", "PID", "pid ", "argv", "" };
 	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++) {
 		json_t *t = json_pack("{s:i}", unknown[i], 1);
 		char needle[64];
@@ -943,7 +957,7 @@ static void test_select_bad_targets(void **state)
 	select_fails(t, &ctx, -EINVAL, "unknown field \"uid\"", "pid and uid");
 	json_decref(t);
 	t = json_loads("{}", 0, NULL);
-	select_fails(t, &ctx, -EINVAL, "pid, pidfile or comm", "empty");
+	select_fails(t, &ctx, -EINVAL, "at least one of pid, pidfile, comm", "empty");
 	json_decref(t);
 
 	/* A comm of exactly 15 bytes is well formed. */
@@ -1075,7 +1089,7 @@ static void test_select_pidfile_strict(void **state)
 		snprintf(content, sizeof(content), "%s%d\n", prefixes[i], (int)child);
 		write_file(path, content, strlen(content));
 		json_t *t = json_pack("{s:s}", "pidfile", path);
-		int r = proc_select(t, &ctx, &targets, NULL, 0);
+		int r = select_targets(t, &ctx, &targets, NULL, 0);
 		if (r == 0) {
 			accepted++;
 			json_decref(targets);
