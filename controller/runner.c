@@ -30,6 +30,8 @@ struct fault_run {
 	char id[48];
 	uint64_t apply_at_ns; /* monotonic */
 	uint64_t revert_at_ns;
+	unsigned restarts_seen;
+	bool check_failed; /* expect_restart did not hold */
 };
 
 struct run {
@@ -41,6 +43,7 @@ struct run {
 	int signal_fd;
 	bool interrupted;
 	bool injector_lost;
+	unsigned checks_failed;
 };
 
 static void progress(struct run *run, const char *fmt, ...) _printf_(2, 3);
@@ -85,12 +88,93 @@ static void on_event(const json_t *event, void *userdata)
 		progress(run, "%s: %s failed: %s", f->def->name,
 			 json_string_value(json_object_get(event, "phase")) ?: "?",
 			 json_string_value(json_object_get(event, "message")) ?: "");
+	} else if (streq(name, "target_exited") && f && json_object_get(event, "dead_after_ms")) {
+		progress(run, "%s: pid %lld (%s) died %.1f ms after the signal%s", f->def->name,
+			 (long long)json_integer_value(json_object_get(event, "pid")),
+			 json_string_value(json_object_get(event, "comm")) ?: "?",
+			 json_number_value(json_object_get(event, "dead_after_ms")),
+			 json_is_true(json_object_get(event, "coarse")) ? " (polled: coarse)" : "");
 	} else if (streq(name, "target_exited") && f) {
-		progress(run, "%s: %zu target(s) exited while the fault was active", f->def->name,
-			 json_array_size(json_object_get(event, "targets")));
+		progress(run, "%s: %lld target(s) exited while the fault was active", f->def->name,
+			 (long long)json_integer_value(json_object_get(event, "count")));
+	} else if (streq(name, "target_restarted") && f) {
+		f->restarts_seen++;
+		progress(run, "%s: pid %lld restarted as pid %lld (%s): restarted_after %.1f ms%s",
+			 f->def->name, (long long)json_integer_value(json_object_get(event, "pid")),
+			 (long long)json_integer_value(json_object_get(event, "new_pid")),
+			 json_string_value(json_object_get(event, "new_comm")) ?: "?",
+			 json_number_value(json_object_get(event, "restarted_after_ms")),
+			 json_is_true(json_object_get(event, "coarse")) ? " (polled: coarse)" : "");
+	} else if (streq(name, "targets_killed") && f) {
+		progress(run, "%s: repeat %lld signalled %lld process(es)%s%s", f->def->name,
+			 (long long)json_integer_value(json_object_get(event, "iteration")),
+			 (long long)json_integer_value(json_object_get(event, "signalled")),
+			 json_object_get(event, "message") ? ": " : "",
+			 json_string_value(json_object_get(event, "message")) ?: "");
 	} else if (streq(name, "session_expired")) {
 		progress(run, "the injector expired this session: %s",
 			 json_string_value(json_object_get(event, "reason")) ?: "?");
+	}
+}
+
+/* Every choice the injector made, so the report says exactly what was hit and a
+ * later run can repeat it with the same seed. */
+static void print_selection(struct run *run, struct fault_run *f, const json_t *result)
+{
+	json_t *chosen = json_object_get(result, "chosen");
+	size_t i;
+	json_t *t;
+
+	if (json_object_get(result, "seed"))
+		progress(run, "%s: %lld of %lld matching process(es) chosen with seed %lld",
+			 f->def->name,
+			 (long long)json_integer_value(json_object_get(result, "targets")),
+			 (long long)json_integer_value(json_object_get(result, "matched")),
+			 (long long)json_integer_value(json_object_get(result, "seed")));
+	json_array_foreach(chosen, i, t) {
+		const char *skipped = json_string_value(json_object_get(t, "skipped"));
+		progress(run, "%s:   pid %lld comm %s starttime %lld cgroup %s%s%s", f->def->name,
+			 (long long)json_integer_value(json_object_get(t, "pid")),
+			 json_string_value(json_object_get(t, "comm")) ?: "?",
+			 (long long)json_integer_value(json_object_get(t, "starttime")),
+			 json_string_value(json_object_get(t, "cgroup")) ?: "?",
+			 skipped ? ": skipped: " : "", skipped ?: "");
+	}
+}
+
+/* expect_restart: every process the kill signalled must have been restarted
+ * within the bound. The revert report carries what the injector observed. */
+static void check_restarts(struct run *run, struct fault_run *f, const json_t *report)
+{
+	uint64_t within_ns = f->def->expect_restart_ns;
+	char buf[32];
+	size_t i;
+	json_t *t;
+
+	if (!within_ns)
+		return;
+	format_duration(within_ns, buf, sizeof(buf));
+	json_array_foreach(json_object_get(report, "targets"), i, t) {
+		if (!json_is_true(json_object_get(t, "signalled")))
+			continue;
+		json_t *after = json_object_get(t, "restarted_after_ms");
+		long long pid = (long long)json_integer_value(json_object_get(t, "pid"));
+		if (after && json_number_value(after) * 1e6 <= (double)within_ns) {
+			progress(run,
+				 "check passed: %s: pid %lld restarted after %.1f ms (within %s)",
+				 f->def->name, pid, json_number_value(after), buf);
+			continue;
+		}
+		f->check_failed = true;
+		run->checks_failed++;
+		if (after)
+			progress(
+				run,
+				"check FAILED: %s: pid %lld restarted after %.1f ms, not within %s",
+				f->def->name, pid, json_number_value(after), buf);
+		else
+			progress(run, "check FAILED: %s: pid %lld was not restarted within %s",
+				 f->def->name, pid, buf);
 	}
 }
 
@@ -118,6 +202,7 @@ static int apply_fault(struct run *run, struct fault_run *f)
 		 json_string_value(json_object_get(result, "fault")) ?: "?");
 	progress(run, "applied %s [%s]: %s", d->name, f->id,
 		 json_string_value(json_object_get(result, "description")) ?: d->type);
+	print_selection(run, f, result);
 	f->state = d->duration_ns ? FAULT_ACTIVE : FAULT_DONE;
 	f->revert_at_ns = f->apply_at_ns + d->duration_ns;
 	json_decref(result);
@@ -142,6 +227,7 @@ static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 			  run->client.error);
 		return r;
 	}
+	check_restarts(run, f, json_object_get(result, "report"));
 	json_t *exited = json_object_get(json_object_get(result, "report"), "exited_while_paused");
 	if (json_array_size(exited))
 		progress(run, "reverted %s [%s] (%s); %zu target(s) had exited while paused",
@@ -279,8 +365,13 @@ static int verdict(struct run *run)
 		fprintf(run->opts->out, "verdict: INJECTION FAILED\n");
 		return EXIT_INFRA;
 	}
-	fprintf(run->opts->out, "verdict: PASSED (no SLOs are defined, so every fault applied "
-				"and reverted cleanly is a pass)\n");
+	if (run->checks_failed) {
+		fprintf(run->opts->out, "verdict: FAILED: %u check(s) did not hold\n",
+			run->checks_failed);
+		return EXIT_SLO_VIOLATED;
+	}
+	fprintf(run->opts->out, "verdict: PASSED (every fault applied and reverted cleanly, and "
+				"every check held; no SLOs are defined)\n");
 	return EXIT_OK;
 }
 

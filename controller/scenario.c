@@ -369,6 +369,8 @@ static int check_fault_duration(struct sv_ctx *c, const struct ynode *m, const s
 				"instantaneous",
 				t->name, ynode_describe(p->value, found, sizeof(found)), t->name);
 	}
+	if (!p && t->duration == FAULT_DURATION_OPTIONAL)
+		return 0;
 	if (!p)
 		return sv_missing(c, m, "duration", "in fault",
 				  "how long the fault lasts, such as 'duration: 30s'");
@@ -455,7 +457,7 @@ static int check_fault(struct sv_ctx *c, const struct ynode *m, struct scenario 
 		r = sv_error(c, m->line, m->col,
 			     "at + duration: expected a fault window that fits in 64 bits of "
 			     "nanoseconds, found an overflow");
-	if (t->convert(c, m, &f->params) < 0)
+	if (t->convert(c, m, f, &f->params) < 0)
 		r = -EINVAL;
 	if (c->oom)
 		return c->oom;

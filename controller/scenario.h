@@ -32,7 +32,8 @@ struct scenario_fault {
 	char *name; /* unique within the scenario, [A-Za-z0-9._-]{1,64} */
 	char *type; /* "process.pause", "process.kill" */
 	uint64_t at_ns; /* offset from the end of the baseline phase */
-	uint64_t duration_ns; /* 0 for instantaneous faults (process.kill) */
+	uint64_t duration_ns; /* 0 for instantaneous faults */
+	uint64_t expect_restart_ns; /* process.kill: a restart is expected within this; 0: none */
 	json_t *params; /* the protocol's "params" object for this type, validated */
 	unsigned line, col; /* where the fault's mapping starts */
 };

@@ -9,12 +9,9 @@
  */
 #include <limits.h>
 
+#include "parse.h"
+#include "scenario.h"
 #include "scenario_faults.h"
-
-/* The kernel's PID_MAX_LIMIT on 64-bit systems. */
-#define TARGET_PID_MAX 4194304
-/* TASK_COMM_LEN - 1: the kernel keeps 15 bytes of a process name. */
-#define TARGET_COMM_MAX 15
 
 /* Signals process.kill may send. Stop and continue signals are refused: a stop
  * sent as a "kill" would never be reverted (process.pause does that, bounded and
@@ -22,135 +19,45 @@
 static const char *const signal_names[] = {
 	"HUP", "INT", "QUIT", "ABRT", "KILL", "USR1", "USR2", "SEGV", "PIPE", "ALRM", "TERM", NULL,
 };
+/* Their numbers on Linux, and the refused ones. */
+static const int signal_numbers[] = { 1, 2, 3, 6, 9, 10, 12, 11, 13, 14, 15 };
+static const int refused_signal_numbers[] = { 18, 19, 20, 21, 22 }; /* CONT STOP TSTP TTIN TTOU */
 
-static const char *const target_keys[] = { "comm", "pid", "pidfile", NULL };
+/* By default a kill is watched this long, so that the report can say when each
+ * target died and whether it came back. */
+#define KILL_DEFAULT_WINDOW_NS (5 * 1000000000ULL)
 
-static int target_pid(struct sv_ctx *c, const struct ynode *n, json_t *target)
-{
-	static const char expected[] = "a pid from 2 to 4194304";
-	char found[64];
-	uint64_t pid;
-	int r;
-
-	r = sv_uint(c, "target.pid", n, expected, &pid);
-	if (r < 0)
-		return r;
-	/* The injector refuses init whatever the scenario says; saying so here
-	 * spares a failed run. */
-	if (pid == 1)
-		return sv_error(c, n->line, n->col,
-				"target.pid: expected %s, found 1; pid 1 is never a target (the "
-				"blast-radius rule: init is refused)",
-				expected);
-	if (pid < 2 || pid > TARGET_PID_MAX)
-		return sv_error(c, n->line, n->col, "target.pid: expected %s, found %s", expected,
-				ynode_describe(n, found, sizeof(found)));
-	if (json_object_set_new(target, "pid", json_integer((json_int_t)pid)) < 0)
-		return sv_oom(c);
-	return 0;
-}
-
-static int target_pidfile(struct sv_ctx *c, const struct ynode *n, json_t *target)
-{
-	char found[96];
-	const char *path;
-	int r;
-
-	r = sv_string(c, "target.pidfile", n, &path);
-	if (r < 0)
-		return r;
-	/* A relative path would depend on the injector's working directory, which
-	 * is neither the user's nor stable. */
-	if (path[0] != '/')
-		return sv_error(c, n->line, n->col,
-				"target.pidfile: expected an absolute path, found %s",
-				ynode_describe(n, found, sizeof(found)));
-	if (n->len >= PATH_MAX)
-		return sv_error(c, n->line, n->col,
-				"target.pidfile: expected a path shorter than %d bytes, found %zu "
-				"bytes",
-				PATH_MAX, n->len);
-	if (json_object_set_new(target, "pidfile", json_string(path)) < 0)
-		return sv_oom(c);
-	return 0;
-}
-
-static int target_comm(struct sv_ctx *c, const struct ynode *n, json_t *target)
-{
-	char found[96];
-	const char *comm;
-	int r;
-
-	r = sv_string(c, "target.comm", n, &comm);
-	if (r < 0)
-		return r;
-	/* The kernel truncates longer names, so a longer comm could never match
-	 * exactly; better to say so than to find no process at run time. */
-	if (n->len > TARGET_COMM_MAX)
-		return sv_error(
-			c, n->line, n->col,
-			"target.comm: expected a process name of 1 to %d bytes (the kernel's "
-			"comm length), found %zu bytes: %s",
-			TARGET_COMM_MAX, n->len, ynode_describe(n, found, sizeof(found)));
-	if (json_object_set_new(target, "comm", json_string(comm)) < 0)
-		return sv_oom(c);
-	return 0;
-}
-
-/*
- * The "target" mapping shared by the process faults: at least one selector, all
- * of which must match at run time. Only the selectors given appear in the result.
- */
-static int convert_target(struct sv_ctx *c, const struct ynode *fault, json_t **ret)
-{
-	_cleanup_(json_decrefp) json_t *target = NULL;
-	const struct ynode *n = ynode_get(fault, "target");
-	const struct ynode *v;
-	char found[64];
-	int r = 0;
-
-	if (!n)
-		return sv_missing(c, fault, "target", "in fault",
-				  "a mapping of selectors such as {pidfile: /run/app.pid}");
-	if (n->kind != YNODE_MAPPING)
-		return sv_error(c, n->line, n->col,
-				"target: expected a mapping of selectors (pid, pidfile, comm), "
-				"found %s",
-				ynode_describe(n, found, sizeof(found)));
-	if (n->n_pairs == 0)
-		return sv_error(
-			c, n->line, n->col,
-			"target: expected at least one selector (pid, pidfile, comm), found "
-			"none");
-	target = json_object();
-	if (!target)
-		return sv_oom(c);
-
-	if (sv_check_keys(c, n, "in target", target_keys, NULL) < 0)
-		r = -EINVAL;
-	if ((v = ynode_get(n, "pid")) && target_pid(c, v, target) < 0)
-		r = -EINVAL;
-	if ((v = ynode_get(n, "pidfile")) && target_pidfile(c, v, target) < 0)
-		r = -EINVAL;
-	if ((v = ynode_get(n, "comm")) && target_comm(c, v, target) < 0)
-		r = -EINVAL;
-	if (c->oom)
-		return c->oom;
-	if (r < 0)
-		return r;
-	if (json_object_size(target) == 0) /* only unknown keys, already reported */
-		return -EINVAL;
-	*ret = TAKE_PTR(target);
-	return 0;
-}
-
-/* Accepts "TERM" and "SIGTERM"; the protocol carries the name without "SIG". */
-static int convert_signal(struct sv_ctx *c, const struct ynode *n, const char **ret)
+/* Accepts "TERM", "SIGTERM" or a number; the protocol carries the name without
+ * "SIG", or the number for signals without a name here (real-time ones). */
+static int convert_signal(struct sv_ctx *c, const struct ynode *n, json_t **ret)
 {
 	const char *name;
 	char found[96];
 	int r;
 
+	if (n->kind == YNODE_SCALAR && n->plain && n->len > 0 && n->value[0] >= '0' &&
+	    n->value[0] <= '9') {
+		uint64_t num;
+		if (sv_uint(c, "signal", n, "a signal number from 1 to 64", &num) < 0)
+			return -EINVAL;
+		for (size_t i = 0; i < ARRAY_SIZE(refused_signal_numbers); i++)
+			if (num == (uint64_t)refused_signal_numbers[i])
+				return sv_error(c, n->line, n->col,
+						"signal: %llu is a stop or continue signal; use "
+						"process.pause to stop a process",
+						(unsigned long long)num);
+		if (num < 1 || num > 64)
+			return sv_error(c, n->line, n->col,
+					"signal: expected a signal number from 1 to 64, found %s",
+					ynode_describe(n, found, sizeof(found)));
+		for (size_t i = 0; i < ARRAY_SIZE(signal_numbers); i++)
+			if (num == (uint64_t)signal_numbers[i]) {
+				*ret = json_string(signal_names[i]);
+				return *ret ? 0 : sv_oom(c);
+			}
+		*ret = json_integer((json_int_t)num);
+		return *ret ? 0 : sv_oom(c);
+	}
 	r = sv_string(c, "signal", n, &name);
 	if (r < 0)
 		return r;
@@ -158,62 +65,148 @@ static int convert_signal(struct sv_ctx *c, const struct ynode *n, const char **
 		name += 3;
 	for (size_t i = 0; signal_names[i]; i++)
 		if (streq(signal_names[i], name)) {
-			*ret = signal_names[i];
-			return 0;
+			*ret = json_string(signal_names[i]);
+			return *ret ? 0 : sv_oom(c);
 		}
 	return sv_error(c, n->line, n->col,
 			"signal: expected one of HUP, INT, QUIT, ABRT, KILL, USR1, USR2, SEGV, "
-			"PIPE, ALRM, TERM (upper case, SIG prefix optional; use process.pause to "
-			"stop a process), found %s",
+			"PIPE, ALRM, TERM (upper case, SIG prefix optional) or a number; use "
+			"process.pause to stop a process; found %s",
 			ynode_describe(n, found, sizeof(found)));
 }
 
-static int convert_pause(struct sv_ctx *c, const struct ynode *fault, json_t **ret_params)
+/* "within 10s", or {within: 10s}. */
+static int convert_expect_restart(struct sv_ctx *c, const struct ynode *n, uint64_t *ret_ns)
 {
-	_cleanup_(json_decrefp) json_t *target = NULL, *params = NULL;
-	int r;
+	char found[96], why[256];
+	const char *s;
 
-	r = convert_target(c, fault, &target);
-	if (r < 0)
-		return r;
-	params = json_object();
-	if (!params || json_object_set_new(params, "target", TAKE_PTR(target)) < 0)
-		return sv_oom(c);
-	*ret_params = TAKE_PTR(params);
+	if (n->kind == YNODE_MAPPING) {
+		const struct ynode *w = ynode_get(n, "within");
+		static const char *const keys[] = { "within", NULL };
+		if (sv_check_keys(c, n, "in expect_restart", keys, NULL) < 0)
+			return -EINVAL;
+		if (!w)
+			return sv_missing(c, n, "within", "in expect_restart",
+					  "a duration such as 10s");
+		return sv_duration(c, "expect_restart.within", w, ret_ns);
+	}
+	if (sv_string(c, "expect_restart", n, &s) < 0)
+		return -EINVAL;
+	if (strncmp(s, "within ", 7) != 0)
+		return sv_error(
+			c, n->line, n->col,
+			"expect_restart: expected \"within DURATION\" such as \"within 10s\", "
+			"found %s",
+			ynode_describe(n, found, sizeof(found)));
+	if (parse_duration_ns(s + 7, ret_ns, why, sizeof(why)) < 0)
+		return sv_error(c, n->line, n->col, "expect_restart: %s", why);
+	if (*ret_ns == 0)
+		return sv_error(c, n->line, n->col, "expect_restart: expected a duration above 0");
 	return 0;
 }
 
-static int convert_kill(struct sv_ctx *c, const struct ynode *fault, json_t **ret_params)
+static int convert_pause(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+			 json_t **ret_params)
 {
 	_cleanup_(json_decrefp) json_t *target = NULL, *params = NULL;
-	const struct ynode *n = ynode_get(fault, "signal");
-	const char *signal = "TERM";
+	const struct ynode *method = ynode_get(fault, "method");
+	const char *m = NULL;
+	char found[96];
 	int r, r2 = 0;
 
 	r = convert_target(c, fault, &target);
-	if (n)
-		r2 = convert_signal(c, n, &signal);
+	if (method) {
+		if (sv_string(c, "method", method, &m) < 0)
+			r2 = -EINVAL;
+		else if (!streq(m, "signal") && !streq(m, "freeze"))
+			r2 = sv_error(
+				c, method->line, method->col,
+				"method: expected signal (SIGSTOP and SIGCONT) or freeze (the "
+				"cgroup v2 freezer), found %s",
+				ynode_describe(method, found, sizeof(found)));
+	}
 	if (r < 0)
 		return r;
 	if (r2 < 0)
 		return r2;
+	if (m && streq(m, "freeze") &&
+	    (!json_object_get(target, "cgroup") || json_object_size(target) != 1))
+		return sv_error(c, method->line, method->col,
+				"method: freeze acts on a whole cgroup: expected a target with a "
+				"cgroup and nothing else");
 	params = json_object();
 	if (!params || json_object_set_new(params, "target", TAKE_PTR(target)) < 0 ||
-	    json_object_set_new(params, "signal", json_string(signal)) < 0)
+	    (m && json_object_set_new(params, "method", json_string(m)) < 0))
 		return sv_oom(c);
 	*ret_params = TAKE_PTR(params);
 	return 0;
 }
 
-static const char *const pause_keys[] = { "duration", "target", NULL };
-static const char *const kill_keys[] = { "signal", "target", NULL };
+static int convert_kill(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+			json_t **ret_params)
+{
+	_cleanup_(json_decrefp) json_t *target = NULL, *params = NULL, *signal = NULL;
+	const struct ynode *n = ynode_get(fault, "signal");
+	const struct ynode *interval = ynode_get(fault, "interval");
+	const struct ynode *expect = ynode_get(fault, "expect_restart");
+	uint64_t interval_ns = 0;
+	char found[96];
+	int r, r2 = 0;
+
+	r = convert_target(c, fault, &target);
+	if (n && convert_signal(c, n, &signal) < 0)
+		r2 = -EINVAL;
+	if (expect && convert_expect_restart(c, expect, &f->expect_restart_ns) < 0)
+		r2 = -EINVAL;
+	if (interval) {
+		if (sv_duration(c, "interval", interval, &interval_ns) < 0)
+			r2 = -EINVAL;
+		else if (interval_ns < 100000000ULL)
+			r2 = sv_error(c, interval->line, interval->col,
+				      "interval: expected at least 100ms, found %s",
+				      ynode_describe(interval, found, sizeof(found)));
+		else if (!f->duration_ns)
+			r2 = sv_error(
+				c, interval->line, interval->col,
+				"interval: repeats the kill during the fault's duration, so a "
+				"duration is needed too");
+		else if (interval_ns >= f->duration_ns)
+			r2 = sv_error(c, interval->line, interval->col,
+				      "interval: expected less than the duration, found %s",
+				      ynode_describe(interval, found, sizeof(found)));
+	}
+	if (r < 0)
+		return r;
+	if (r2 < 0)
+		return r2;
+	/* The window in which deaths and restarts are watched. */
+	if (!f->duration_ns)
+		f->duration_ns = KILL_DEFAULT_WINDOW_NS;
+	if (f->expect_restart_ns > f->duration_ns)
+		f->duration_ns = f->expect_restart_ns;
+	params = json_object();
+	if (!params || json_object_set_new(params, "target", TAKE_PTR(target)) < 0 ||
+	    json_object_set_new(params, "signal", signal ? TAKE_PTR(signal) : json_string("TERM")) <
+		    0 ||
+	    (interval_ns &&
+	     json_object_set_new(params, "interval_ms",
+				 json_integer((json_int_t)(interval_ns / 1000000))) < 0))
+		return sv_oom(c);
+	*ret_params = TAKE_PTR(params);
+	return 0;
+}
+
+static const char *const pause_keys[] = { "duration", "method", "target", NULL };
+static const char *const kill_keys[] = { "duration", "expect_restart", "interval",
+					 "signal",   "target",	       NULL };
 
 /* Sorted by name: fault_type_names() lists them in this order. */
 static const struct fault_type fault_types[] = {
 	{
 		.name = "process.kill",
 		.keys = kill_keys,
-		.duration = FAULT_DURATION_FORBIDDEN,
+		.duration = FAULT_DURATION_OPTIONAL,
 		.convert = convert_kill,
 	},
 	{

@@ -65,8 +65,11 @@ int sv_uint(struct sv_ctx *c, const char *what, const struct ynode *n, const cha
 
 enum fault_duration {
 	FAULT_DURATION_REQUIRED, /* active from at to at + duration; duration > 0 */
+	FAULT_DURATION_OPTIONAL, /* > 0 when given; the converter may set a default */
 	FAULT_DURATION_FORBIDDEN, /* instantaneous */
 };
+
+struct scenario_fault;
 
 struct fault_type {
 	const char *name;
@@ -80,8 +83,12 @@ struct fault_type {
 	 * *ret_params (owned by the caller), or -EINVAL after reporting every problem,
 	 * or -ENOMEM.
 	 */
-	int (*convert)(struct sv_ctx *c, const struct ynode *fault, json_t **ret_params);
+	int (*convert)(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		       json_t **ret_params);
 };
+
+/* The target mapping of the process faults (scenario_target.c). */
+int convert_target(struct sv_ctx *c, const struct ynode *fault, json_t **ret);
 
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);

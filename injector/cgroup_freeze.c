@@ -11,16 +11,33 @@
 
 #include "macro.h"
 
+/* The v2 hierarchy: at /sys/fs/cgroup on unified hosts, or beside the v1 ones at
+ * /sys/fs/cgroup/unified on hybrid hosts. */
+static int open_cgroup2_root(void)
+{
+	static const char *const mounts[] = { CGROUP2_MOUNT, CGROUP2_MOUNT "/unified" };
+	struct statfs fs;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+		int fd = open(mounts[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstatfs(fd, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+			return fd;
+		close(fd);
+	}
+	return -EOPNOTSUPP;
+}
+
 static int open_freeze_file(const char *path, int flags, char *err, size_t errlen)
 {
-	struct statfs fs;
 	char rel[4200];
 
-	_cleanup_close_ int root = open(CGROUP2_MOUNT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0 || fstatfs(root, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
-		errbuf_set(err, errlen, "no cgroup v2 hierarchy is mounted at %s, so cgroups cannot "
-					"be frozen here",
-			   CGROUP2_MOUNT);
+	_cleanup_close_ int root = open_cgroup2_root();
+	if (root < 0) {
+		errbuf_set(err, errlen, "no cgroup v2 hierarchy is mounted at %s or %s/unified, so "
+					"cgroups cannot be frozen here",
+			   CGROUP2_MOUNT, CGROUP2_MOUNT);
 		return -EOPNOTSUPP;
 	}
 	while (*path == '/')
@@ -37,7 +54,8 @@ static int open_freeze_file(const char *path, int flags, char *err, size_t errle
 	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
 	if (fd < 0) {
 		int r = negative_errno();
-		errbuf_set(err, errlen, "cannot open %s/%s: %s", CGROUP2_MOUNT, rel, strerror(-r));
+		errbuf_set(err, errlen, "cannot open the freezer of cgroup %s: %s", path,
+			   strerror(-r));
 		return r;
 	}
 	return fd;

@@ -39,6 +39,39 @@ static struct fault_instance *fault_instance_free(struct fault_instance *f)
 	return NULL;
 }
 
+/* What the selection chose, for the controller's report: every choice with its
+ * pid, comm, start time and cgroup (bounded, so the reply stays small), the seed
+ * that repeats it, and how many matched. */
+static void add_selection_report(json_t *result, const json_t *undo)
+{
+	json_t *targets = json_object_get(undo, "targets");
+	json_t *chosen = json_array();
+	size_t i;
+	json_t *t;
+
+	json_object_set_new(result, "targets", json_integer((json_int_t)json_array_size(targets)));
+	json_array_foreach(targets, i, t) {
+		if (i >= REGISTRY_EVENT_MAX_TARGETS || !chosen)
+			break;
+		json_array_append_new(chosen, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+							"pid", json_object_get(t, "pid"), "comm",
+							json_object_get(t, "comm"), "starttime",
+							json_object_get(t, "starttime"), "cgroup",
+							json_object_get(t, "cgroup"), "signalled",
+							json_object_get(t, "signalled"), "skipped",
+							json_object_get(t, "skipped")));
+	}
+	if (chosen)
+		json_object_set_new(result, "chosen", chosen);
+	if (json_object_get(undo, "seed"))
+		json_object_set(result, "seed", json_object_get(undo, "seed"));
+	if (json_object_get(undo, "matched"))
+		json_object_set(result, "matched", json_object_get(undo, "matched"));
+	json_t *refused = json_object_get(undo, "refused");
+	if (json_array_size(refused))
+		json_object_set(result, "refused", refused);
+}
+
 static void fault_instance_freep(struct fault_instance **f)
 {
 	fault_instance_free(*f);
@@ -238,9 +271,7 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	f->description = TAKE_PTR(description);
 	f->applied_ms = now_realtime_ms();
 	f->deadline_ns = now_monotonic_ns() + req->duration_ns + reg->grace_ns;
-	json_object_set_new(
-		result, "targets",
-		json_integer((json_int_t)json_array_size(json_object_get(f->undo, "targets"))));
+	add_selection_report(result, f->undo);
 
 	r = journal_record(reg, JOURNAL_APPLIED, id, ops->kind, req->session_id, req->uid, f->undo);
 	if (r < 0) {

@@ -421,11 +421,12 @@ static void test_scenario_full(void **state)
 
 	assert_string_equal(s->faults[1].name, "kill.it_2");
 	assert_string_equal(s->faults[1].type, "process.kill");
-	assert_int_equal(s->faults[1].duration_ns, 0);
+	/* A kill is watched for deaths and restarts for 5 s by default. */
+	assert_int_equal(s->faults[1].duration_ns, 5000000000ULL);
 	p1 = params_json(&s->faults[1]);
 	assert_string_equal(p1, "{\"signal\":\"KILL\",\"target\":{\"comm\":\"worker\"}}");
 
-	assert_int_equal(scenario_fault_window_ns(s), 10000000000ULL);
+	assert_int_equal(scenario_fault_window_ns(s), 15000000000ULL);
 }
 
 static void test_scenario_defaults(void **state)
@@ -594,7 +595,11 @@ static void test_scenario_errors(void **state)
 		     3, 55, "found 16 bytes");
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pidfile: ~}}]\n", 3, 58,
 		     "target.pidfile: expected a string, found null");
-	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, signal: 9}]\n",
+	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, signal: 19}]\n",
+		     3, 67, "use process.pause");
+	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, signal: 65}]\n",
+		     3, 67, "signal: expected a signal number from 1 to 64");
+	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, signal: HUPP}]\n",
 		     3, 67, "signal: expected one of HUP");
 	expect_error(
 		HEAD
@@ -606,7 +611,7 @@ static void test_scenario_errors(void **state)
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, signal: KILL}]\n",
 		3, 74,
-		"unknown key 'signal' in fault; expected one of: at, duration, name, target, type");
+		"unknown key 'signal' in fault; expected one of: at, duration, method, name, target, type");
 	expect_error(
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, ? [x] : 1}]\n",
@@ -743,7 +748,7 @@ static void test_fault_table(void **state)
 	assert_null(fault_type_find("process"));
 	assert_null(fault_type_find("network"));
 	assert_string_equal(fault_type_names(buf, sizeof(buf)), "process.kill, process.pause");
-	assert_int_equal(fault_type_find("process.kill")->duration, FAULT_DURATION_FORBIDDEN);
+	assert_int_equal(fault_type_find("process.kill")->duration, FAULT_DURATION_OPTIONAL);
 	assert_int_equal(fault_type_find("process.pause")->duration, FAULT_DURATION_REQUIRED);
 }
 
