@@ -50,32 +50,18 @@ static void handle_line(struct injector_client *c, const char *line, size_t len,
 	json_decref(msg);
 }
 
-/* Reads once (the fd is readable or timeout_ms passes) and processes every complete
- * line. A reply whose id matches want_id is returned through *ret_reply. */
-static int read_some(struct injector_client *c, int timeout_ms, uint64_t want_id,
-		     json_t **ret_reply)
+/* Handles the complete lines already buffered, in order, and stops right after
+ * the reply to want_id: events that follow it wait until the caller has taken the
+ * reply in (an event may name the fault that reply created). Returns 1 when the
+ * reply was found. */
+static int drain(struct injector_client *c, uint64_t want_id, json_t **ret_reply)
 {
-	struct pollfd pfd = { .fd = c->transport.fd, .events = POLLIN };
-	char buf[65536];
-
-	int n = poll(&pfd, 1, timeout_ms);
-	if (n < 0)
-		return errno == EINTR ? 0 : negative_errno();
-	if (n == 0)
-		return 0;
-	ssize_t got = read(c->transport.fd, buf, sizeof(buf));
-	if (got < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -EPIPE;
-	if (got == 0)
-		return -EPIPE;
-	if (line_buffer_feed(&c->in, buf, (size_t)got) < 0)
-		return -ENOMEM;
 	for (;;) {
 		const char *line;
 		size_t len;
 		enum line_result lr = line_buffer_next(&c->in, &line, &len);
 		if (lr == LINE_NONE)
-			break;
+			return 0;
 		if (lr == LINE_OVERSIZED) {
 			log_warning("ignoring an oversized message from the injector");
 			continue;
@@ -89,13 +75,39 @@ static int read_some(struct injector_client *c, int timeout_ms, uint64_t want_id
 		 * read answers the one outstanding. */
 		if (ret_reply && !*ret_reply &&
 		    (json_is_null(id) ||
-		     (json_is_integer(id) && (uint64_t)json_integer_value(id) == want_id)))
+		     (json_is_integer(id) && (uint64_t)json_integer_value(id) == want_id))) {
 			*ret_reply = reply;
-		else {
-			log_warning("ignoring a reply to an unknown request");
-			json_decref(reply);
+			return 1;
 		}
+		log_warning("ignoring a reply to an unknown request");
+		json_decref(reply);
 	}
+}
+
+/* Delivers buffered lines, then reads once (when the fd is readable within
+ * timeout_ms) and delivers what came. A reply whose id matches want_id is returned
+ * through *ret_reply. */
+static int read_some(struct injector_client *c, int timeout_ms, uint64_t want_id,
+		     json_t **ret_reply)
+{
+	struct pollfd pfd = { .fd = c->transport.fd, .events = POLLIN };
+	char buf[65536];
+
+	if (drain(c, want_id, ret_reply) > 0)
+		return 0;
+	int n = poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : negative_errno();
+	if (n == 0)
+		return 0;
+	ssize_t got = read(c->transport.fd, buf, sizeof(buf));
+	if (got < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -EPIPE;
+	if (got == 0)
+		return -EPIPE;
+	if (line_buffer_feed(&c->in, buf, (size_t)got) < 0)
+		return -ENOMEM;
+	drain(c, want_id, ret_reply);
 	return 0;
 }
 

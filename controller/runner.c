@@ -268,6 +268,11 @@ static void wait_until(struct run *run, uint64_t deadline, uint64_t *next_heartb
 	uint64_t hb_ns = run->opts->heartbeat_ms * NSEC_PER_MSEC;
 
 	for (;;) {
+		/* Events read along with the last reply are still buffered. */
+		if (injector_client_poll(&run->client, 0) == -EPIPE) {
+			log_error("the injector closed the connection");
+			run->injector_lost = true;
+		}
 		uint64_t now = now_monotonic_ns();
 		if (run->interrupted || run->injector_lost)
 			return;

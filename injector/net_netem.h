@@ -17,7 +17,7 @@
  * We do not use libnl-route's rtnl_netem (design §7): it cannot express delays in
  * nanoseconds, rates above 4 GB/s or a table it computed itself, and it can call
  * exit(). The bytes match what iproute2's tc sends for the same settings, plus
- * the 64-bit attributes (tests/data/netem/*.hex are captures of tc 6.1).
+ * the 64-bit attributes (the tests/data/netem fixtures are captures of tc 6.1).
  */
 #pragma once
 

@@ -257,9 +257,17 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		return r;
 	}
 
+	/* Subscribe to process events before the change, so that a target that dies
+	 * at once is seen dying. */
+	bool watching = ops->wants_proc_events && req->duration_ns > 0;
+	if (watching)
+		proc_events_acquire(reg);
+
 	/* apply() either succeeds with an undo state or fails having changed nothing. */
 	r = ops->apply(plan, &undo, err, errlen);
 	if (r < 0) {
+		if (watching)
+			proc_events_release(reg);
 		journal_record(reg, JOURNAL_FAILED, id, ops->kind, req->session_id, req->uid, NULL);
 		log_info("fault %s (%s) failed to apply: %s", id, ops->kind, err ? err : "");
 		emit(reg, req->session_id, "fault_failed",
@@ -279,6 +287,8 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		 * leaving it behind after a crash. If even that fails, keep it
 		 * registered so the clock retries and status shows it. */
 		int rr = ops->revert(f->undo, NULL, NULL, 0);
+		if (watching)
+			proc_events_release(reg);
 		if (rr == 0) {
 			journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id,
 				       req->uid, NULL);
@@ -318,14 +328,12 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		json_integer((json_int_t)((req->duration_ns + reg->grace_ns) / NSEC_PER_MSEC)));
 	struct fault_instance *live = TAKE_PTR(f);
 	registry_link(reg, live);
-	if (ops->wants_proc_events)
-		proc_events_acquire(reg);
 	struct fault_env env = make_env(reg, now_monotonic_ns());
 	r = ops->start ? ops->start(live, &env) : 0;
 	if (r < 0) {
 		/* The kernel change stands; only its watching failed. Keep the fault,
 		 * with its deadline, and say so. */
-		if (ops->wants_proc_events)
+		if (watching)
 			proc_events_release(reg);
 		log_warning_errno(r, "fault %s: cannot start its runtime", live->id);
 	} else {
