@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,7 +70,11 @@ static int on_readable(struct event_loop *loop, int fd, uint32_t events, void *u
 			if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC ||
 			    cn->len < offsetof(struct proc_event, event_data))
 				continue;
-			const struct proc_event *kev = (const void *)cn->data;
+			/* The payload sits 4-aligned after the headers; copy it out
+			 * before reading its 64-bit fields. */
+			struct proc_event copy = { 0 };
+			memcpy(&copy, cn->data, cn->len < sizeof(copy) ? cn->len : sizeof(copy));
+			const struct proc_event *kev = &copy;
 			struct process_event ev = { .ts_ns = kev->timestamp_ns };
 			switch (kev->what) {
 			case PROC_EVENT_FORK:
