@@ -66,4 +66,18 @@ check "the refusal names the controller rule" grep -q "the controller of this se
 kill -TERM "$daemon"
 wait_gone "$daemon" 5 || true
 check "pid 1 is still alive" test -d /proc/1
+
+# The session leader of the controller's terminal (here: of this test's session).
+# Probed with a pause, so that a failed refusal costs a moment, not the session.
+sid=$(ps -o sid= -p $$ | tr -d ' ')
+if [ -n "$sid" ] && [ "$sid" -gt 1 ] && [ "$sid" != "$$" ]; then
+	printf '%s\n' "version: 1" "name: refused" "faults:" \
+		"  - {name: p, type: process.pause, duration: 1s, target: {pid: $sid}}" >"$TEST_TMP/sid.yaml"
+	rc=0
+	"$FAULTLINE_BIN" run "$TEST_TMP/sid.yaml" >"$TEST_TMP/sid.out" 2>&1 || rc=$?
+	check "the controller's session leader (pid $sid) is refused (exit $rc)" test "$rc" = 4
+	check "the refusal names the rule" grep -q "session leader of the controller's terminal" "$TEST_TMP/sid.out"
+else
+	echo "# skip: no separate session leader to test the refusal against (session $sid)"
+fi
 finish
