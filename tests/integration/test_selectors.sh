@@ -61,7 +61,16 @@ echo "$parent" >"$CG_ROOT/$CG/two/cgroup.procs"
 sleep 0.3
 kids=$(children_of "$parent" | sort -n | tr '\n' ' ')
 for k in $kids; do track_pid "$k"; echo "$k" >"$CG_ROOT/$CG/two/cgroup.procs"; done
-ALL="$a1 $a2 $b1 $b2 $c1 $kids"
+# A pid namespace of our own: its init (bash, pid 1 inside) and a sleep (pid 2).
+unshare --pid --fork bash -c "\"$TEST_TMP/$C\" 600.9 & wait" &
+ns_unshare=$!
+track_pid "$ns_unshare"
+sleep 0.3
+ns_init=$(children_of "$ns_unshare" | head -n1)
+ns_sleep=$(children_of "$ns_init" | head -n1)
+track_pid "$ns_init"
+track_pid "$ns_sleep"
+ALL="$a1 $a2 $b1 $b2 $c1 $kids $ns_sleep"
 sleep 0.2
 
 # paused_by TARGET-YAML: runs a 1.5 s pause and prints the sorted pids of ours that
@@ -100,6 +109,8 @@ expect "user by name" "{user: nobody, cgroup: /$CG}" "$a2 $b2"
 expect "user by uid" "{user: 65534, comm: $B}" "$b2"
 expect "ppid" "{ppid: $parent}" "$kids"
 expect "pid" "{pid: $a1}" "$a1"
+expect "pid in another pid namespace" "{pidns: $ns_init, pid: 2}" "$ns_sleep"
+expect "ppid in another pid namespace" "{pidns: $ns_init, ppid: 1, comm: $C}" "$ns_sleep"
 echo "$b1" >"$TEST_TMP/b1.pid"
 expect "pidfile" "{pidfile: $TEST_TMP/b1.pid}" "$b1"
 expect "combination: comm and user" "{comm: $A, user: 0}" "$a1"
