@@ -26,6 +26,23 @@ check "process is alive after the revert" test "$(proc_state "$target")" != gone
 check "the journal holds nothing afterwards" journal_empty
 check "the output shows the apply and the revert" grep -q "reverted pause-target" "$TEST_TMP/run.out"
 
+# A target that dies while paused is reported, and is not an error on revert.
+start_target
+doomed=$TARGET
+write_pause_scenario "$scenario" "$doomed" 2s
+"$FAULTLINE_BIN" run "$scenario" >"$TEST_TMP/doomed.out" 2>&1 &
+runner=$!
+track_pid "$runner"
+wait_state "$doomed" T 5
+kill -KILL "$doomed"
+wait "$doomed" 2>/dev/null || true
+rc=0
+wait "$runner" || rc=$?
+check "a target killed while paused: the run still exits 0 (got $rc)" test "$rc" = 0
+check "its death is reported during the fault" grep -q "1 target(s) exited while the fault was active" "$TEST_TMP/doomed.out"
+check "and in the revert" grep -q "1 target(s) had exited while paused" "$TEST_TMP/doomed.out"
+check "the journal holds nothing after it" journal_empty
+
 # Ctrl-C: SIGINT to the controller mid-fault.
 write_pause_scenario "$scenario" "$target" 60s
 "$FAULTLINE_BIN" run "$scenario" >"$TEST_TMP/int.out" 2>&1 &
