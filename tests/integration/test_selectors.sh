@@ -73,7 +73,7 @@ track_pid "$ns_sleep"
 ALL="$a1 $a2 $b1 $b2 $c1 $kids $ns_sleep"
 sleep 0.2
 
-# paused_by TARGET-YAML: runs a 1.5 s pause and prints the sorted pids of ours that
+# paused_by TARGET-YAML: runs a 3 s pause and prints the sorted pids of ours that
 # were in state T half way through. Extra YAML lines may follow in $EXTRA.
 paused_by() {
 	cat >"$TEST_TMP/sel.yaml" <<YAML
@@ -82,12 +82,19 @@ name: selectors
 faults:
   - name: pause-selected
     type: process.pause
-    duration: 1500ms
+    duration: 3s
     target: $1
 YAML
 	"$FAULTLINE_BIN" run "$TEST_TMP/sel.yaml" >"$TEST_TMP/sel.out" 2>&1 &
-	local runner=$! stopped="" p
-	sleep 0.8
+	local runner=$! stopped="" p i
+	# Sample once the fault is applied (slow under sanitizers), and give the
+	# stops a moment to take effect.
+	for ((i = 0; i < 200; i++)); do
+		grep -q "applied pause-selected" "$TEST_TMP/sel.out" 2>/dev/null && break
+		kill -0 "$runner" 2>/dev/null || break
+		sleep 0.05
+	done
+	sleep 0.3
 	for p in $ALL; do [ "$(proc_state "$p")" = T ] && stopped="$stopped $p"; done
 	wait "$runner" || echo "run exited $?" >&2
 	echo $stopped | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//'
