@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "privilege.h"
 #include "protocol.h"
 #include "time_util.h"
 
@@ -406,6 +407,20 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	progress(&run, "scenario %s: connected to %s (session %lld)", s->name,
 		 run.client.transport.description,
 		 (long long)json_integer_value(json_object_get(run.client.hello, "session")));
+
+	/* Root was needed only to start the injector. */
+	char who[64] = "";
+	bool was_root = geteuid() == 0;
+	r = privilege_drop(who, sizeof(who));
+	if (r < 0) {
+		log_error_errno(r, "cannot drop root after starting the injector; stopping");
+		injector_client_close(&run.client, 10000);
+		safe_close(run.signal_fd);
+		free(run.faults);
+		return EXIT_INFRA;
+	}
+	if (was_root)
+		progress(&run, "controller dropped root: now runs as %s", who);
 
 	uint64_t window_start = run.start_ns + s->baseline_ns;
 	for (size_t i = 0; i < s->n_faults; i++) {

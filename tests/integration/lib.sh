@@ -21,6 +21,8 @@ export FAULTLINE_STATE_DIR="$STATE_DIR"
 # Never talk to a daemon of the host by accident.
 export FAULTLINE_SOCKET="$TEST_TMP/no-daemon.sock"
 export FAULTLINED="$FAULTLINED_BIN"
+# The controller drops root to SUDO_UID, else nobody: make that deterministic.
+unset SUDO_UID SUDO_GID SUDO_USER
 # Debian's python3 (installed by scripts/install-deps.sh), not a per-user one that
 # an unprivileged test user could not read.
 PYTHON=/usr/bin/python3

@@ -16,6 +16,9 @@ write_pause_scenario "$scenario" "$target" 2s 500ms
 runner=$!
 track_pid "$runner"
 check "paused process is in state T while the fault is on" wait_state "$target" T 5
+uids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$runner/status")
+check "the controller dropped root after spawning the injector (uid $uids)" test "$uids" = "65534 65534 65534"
+check "the injector it spawned is still root" test "$(awk '/^Uid:/ {print $3}' "/proc/$(children_of "$runner" | head -n1)/status")" = 0
 sleep 0.5
 check "still T half way through the fault" test "$(proc_state "$target")" = T
 rc=0
