@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "protocol.h"
 #include "recovery.h"
+#include "sandbox.h"
 #include "server.h"
 #include "time_util.h"
 
@@ -297,6 +298,18 @@ int main(int argc, char **argv)
 	r = setup_tick(loop, &server, &tick_fd);
 	if (r < 0)
 		return log_error_errno(r, "cannot create the timer"), 1;
+
+	/* Everything that needed full root is done: the socket is bound and owned,
+	 * the journal open, recovery run. */
+	r = sandbox_drop_capabilities();
+	if (r < 0) {
+		log_error_errno(r, "cannot drop capabilities; refusing to serve with full root");
+		server_shutdown(&server, "shutdown");
+		journal_close(journal, true);
+		event_loop_free(loop);
+		return 1;
+	}
+	log_debug("capabilities kept: %s", sandbox_kept_capabilities());
 	if (!o.stdio)
 		log_info("listening on %s (state in %s, group %s)", o.socket_path, o.state_dir,
 			 o.group ? o.group : "root only");

@@ -18,6 +18,12 @@ $FLCLIENT wait-socket "$sock"
 
 check "the socket is mode 0660" test "$(stat -c %a "$sock")" = 660
 check "the socket is owned by root" test "$(stat -c %u "$sock")" = 0
+# Least privilege once serving: kill, net_admin, sys_admin, sys_ptrace, dac_override.
+check "the daemon keeps only its five capabilities" \
+	test "$(awk '/^CapEff:/ {print $2}' "/proc/$daemon/status")" = 0000000000281022
+check "and its bounding set is just as small" \
+	test "$(awk '/^CapBnd:/ {print $2}' "/proc/$daemon/status")" = 0000000000281022
+check "no_new_privs is set" test "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$daemon/status")" = 1
 
 cat >"$TEST_TMP/hostile.py" <<'PY'
 import json, os, sys, time

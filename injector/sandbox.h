@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Least privilege for the injector: once the socket, the journal and recovery are
+ * set up, it keeps only the capabilities its fault kinds need (docs/security.md
+ * says which serves which), empties the bounding set so no exec can regain the
+ * rest, and sets no_new_privs.
+ */
+#pragma once
+
+#include <stddef.h>
+
+/* Drops to the kept set. A process without CAP_SETPCAP (not root) keeps what it
+ * has and is told so. Returns 0 or -errno. */
+int sandbox_drop_capabilities(void);
+
+/* The kept capabilities as text ("cap_kill,cap_net_admin=ep"), for logs; static. */
+const char *sandbox_kept_capabilities(void);
