@@ -89,7 +89,12 @@ static int convert_expect_restart(struct sv_ctx *c, const struct ynode *n, uint6
 		if (!w)
 			return sv_missing(c, n, "within", "in expect_restart",
 					  "a duration such as 10s");
-		return sv_duration(c, "expect_restart.within", w, ret_ns);
+		if (sv_duration(c, "expect_restart.within", w, ret_ns) < 0)
+			return -EINVAL;
+		if (*ret_ns == 0)
+			return sv_error(c, w->line, w->col,
+					"expect_restart.within: expected a duration above 0");
+		return 0;
 	}
 	if (sv_string(c, "expect_restart", n, &s) < 0)
 		return -EINVAL;
@@ -162,9 +167,9 @@ static int convert_kill(struct sv_ctx *c, const struct ynode *fault, struct scen
 	if (interval) {
 		if (sv_duration(c, "interval", interval, &interval_ns) < 0)
 			r2 = -EINVAL;
-		else if (interval_ns < 100000000ULL)
+		else if (interval_ns < 100000000ULL || interval_ns > 24ULL * 3600 * 1000000000ULL)
 			r2 = sv_error(c, interval->line, interval->col,
-				      "interval: expected at least 100ms, found %s",
+				      "interval: expected from 100ms to 24h, found %s",
 				      ynode_describe(interval, found, sizeof(found)));
 		else if (!f->duration_ns)
 			r2 = sv_error(

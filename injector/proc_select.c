@@ -250,7 +250,8 @@ static int parse_selector(const json_t *obj, const struct fault_context *ctx, st
 		r = regcomp(&s->cmdline, str, REG_EXTENDED | REG_NOSUB);
 		if (r != 0) {
 			regerror(r, &s->cmdline, rerr, sizeof(rerr));
-			errbuf_set(err, errlen, "%s.cmdline is not a valid extended regular expression: %s",
+			errbuf_set(err, errlen,
+				   "%s.cmdline is not a valid extended regular expression: %s",
 				   where, rerr);
 			return -EINVAL;
 		}
@@ -259,8 +260,10 @@ static int parse_selector(const json_t *obj, const struct fault_context *ctx, st
 			return -ENOMEM;
 	}
 	str = NULL;
-	if (protocol_get_string(obj, "cgroup", 4095, &str) < 0 || (str && (!*str || strstr(str, "..")))) {
-		errbuf_set(err, errlen, "expected %s.cgroup to be a cgroup path without \"..\"", where);
+	if (protocol_get_string(obj, "cgroup", 4095, &str) < 0 ||
+	    (str && (!*str || strstr(str, "..")))) {
+		errbuf_set(err, errlen, "expected %s.cgroup to be a cgroup path without \"..\"",
+			   where);
 		return -EINVAL;
 	}
 	if (str && !(s->cgroup = normalize_cgroup(str)))
@@ -283,10 +286,11 @@ static int parse_selector(const json_t *obj, const struct fault_context *ctx, st
 	}
 	if (!s->has_pid && !s->has_ppid && !s->has_comm && !s->has_cmdline && !s->cgroup &&
 	    !s->unit && !s->has_user) {
-		errbuf_set(err, errlen,
-			   "expected %s to name at least one of pid, pidfile, comm, cmdline, cgroup, "
-			   "unit, user or ppid",
-			   where);
+		errbuf_set(
+			err, errlen,
+			"expected %s to name at least one of pid, pidfile, comm, cmdline, cgroup, "
+			"unit, user or ppid",
+			where);
 		return -EINVAL;
 	}
 	return 0;
@@ -303,12 +307,12 @@ static uint64_t random_seed(void)
 int selection_spec_parse(const json_t *target, const struct fault_context *ctx,
 			 struct selection_spec **ret, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "pid",   "pidfile", "comm",	 "cmdline", "cgroup",
-					    "unit",  "user",	"ppid",	 "exclude", "pidns",
-					    "count", "percent", "max",	 "seed",    "allow_empty",
-					    NULL };
-	static const char *const exclude_keys[] = { "pid",  "pidfile", "comm", "cmdline",
-						    "cgroup", "unit", "user", "ppid", NULL };
+	static const char *const keys[] = { "pid",     "pidfile", "comm",	 "cmdline",
+					    "cgroup",  "unit",	  "user",	 "ppid",
+					    "exclude", "pidns",	  "count",	 "percent",
+					    "max",     "seed",	  "allow_empty", NULL };
+	static const char *const exclude_keys[] = { "pid",  "pidfile", "comm", "cmdline", "cgroup",
+						    "unit", "user",    "ppid", NULL };
 	_cleanup_(selection_spec_freep) struct selection_spec *spec = calloc(1, sizeof(*spec));
 	uint64_t u;
 	int r;
@@ -330,7 +334,8 @@ int selection_spec_parse(const json_t *target, const struct fault_context *ctx,
 	if (exclude) {
 		size_t n = json_is_array(exclude) ? json_array_size(exclude) : 1;
 		if (!json_is_object(exclude) && !json_is_array(exclude)) {
-			errbuf_set(err, errlen, "expected target.exclude to be an object or a list");
+			errbuf_set(err, errlen,
+				   "expected target.exclude to be an object or a list");
 			return -EINVAL;
 		}
 		if (n > SELECT_MAX_EXCLUDES) {
@@ -340,13 +345,15 @@ int selection_spec_parse(const json_t *target, const struct fault_context *ctx,
 		for (size_t i = 0; i < n; i++) {
 			json_t *e = json_is_array(exclude) ? json_array_get(exclude, i) : exclude;
 			if (!json_is_object(e)) {
-				errbuf_set(err, errlen, "expected target.exclude entries to be objects");
+				errbuf_set(err, errlen,
+					   "expected target.exclude entries to be objects");
 				return -EINVAL;
 			}
 			r = protocol_check_keys(e, exclude_keys, err, errlen);
 			if (r < 0)
 				return r;
-			r = parse_selector(e, ctx, &spec->exclude[i], "target.exclude", err, errlen);
+			r = parse_selector(e, ctx, &spec->exclude[i], "target.exclude", err,
+					   errlen);
 			if (r < 0)
 				return r;
 			spec->n_exclude++;
@@ -366,7 +373,8 @@ int selection_spec_parse(const json_t *target, const struct fault_context *ctx,
 			return -EINVAL;
 		}
 		if (spec->count) {
-			errbuf_set(err, errlen, "target.count and target.percent exclude each other");
+			errbuf_set(err, errlen,
+				   "target.count and target.percent exclude each other");
 			return -EINVAL;
 		}
 		spec->percent = p;
@@ -397,8 +405,9 @@ int selection_spec_parse(const json_t *target, const struct fault_context *ctx,
 	if (r == 1) {
 		pid_t ignored;
 		if (procfs_read_ns_pid((pid_t)u, &ignored, &spec->pidns_inode) < 0) {
-			errbuf_set(err, errlen, "target.pidns: no process %llu to take a pid "
-						"namespace from",
+			errbuf_set(err, errlen,
+				   "target.pidns: no process %llu to take a pid "
+				   "namespace from",
 				   (unsigned long long)u);
 			return -ESRCH;
 		}
@@ -453,8 +462,8 @@ static bool cgroup_matches(struct candidate *c, const char *path)
 		if (colon) {
 			const char *p = colon + 1;
 			size_t len = (size_t)(nl - p);
-			if (streq(path, "/") ||
-			    (len >= plen && memcmp(p, path, plen) == 0 && (len == plen || p[plen] == '/')))
+			if (streq(path, "/") || (len >= plen && memcmp(p, path, plen) == 0 &&
+						 (len == plen || p[plen] == '/')))
 				return true;
 		}
 		line = *nl ? nl + 1 : nl;
@@ -498,7 +507,8 @@ static bool selector_matches(const struct selector *s, struct candidate *c)
 	if (s->unit && !unit_matches(c, s->unit))
 		return false;
 	if (s->has_cmdline) {
-		if (!c->have_cmdline && procfs_read_cmdline(c->st.pid, c->cmdline, sizeof(c->cmdline)) < 0)
+		if (!c->have_cmdline &&
+		    procfs_read_cmdline(c->st.pid, c->cmdline, sizeof(c->cmdline)) < 0)
 			return false;
 		c->have_cmdline = true;
 		if (regexec(&s->cmdline, c->cmdline, 0, NULL, 0) != 0)
@@ -709,7 +719,8 @@ int selection_run(const struct selection_spec *spec, const struct fault_context 
 	} else {
 		r = procfs_for_each_pid(consider, &s);
 		if (r == -E2BIG) {
-			errbuf_set(err, errlen, "more than %d processes match; narrow the selectors",
+			errbuf_set(err, errlen,
+				   "more than %d processes match; narrow the selectors",
 				   4 * PROC_TARGETS_MAX);
 			return r;
 		}
@@ -729,6 +740,18 @@ int selection_run(const struct selection_spec *spec, const struct fault_context 
 				   "accept that",
 				   what, spec->n_exclude ? ", after exclusions" : "");
 		return s.n_refused ? -EPERM : -ESRCH;
+	}
+	/* A broad selection (every root process, say) is almost always a mistake:
+	 * past a bound, the scenario must state how many it means to hit. */
+	if (json_array_size(matched) > SELECT_UNBOUNDED_MAX && !spec->count && !spec->percent &&
+	    !spec->max) {
+		char what[512] = "";
+		describe_selector(&spec->include, what, sizeof(what));
+		errbuf_set(err, errlen,
+			   "%zu processes match (%s); more than %d needs count, percent or max to "
+			   "confirm the blast radius",
+			   json_array_size(matched), what, SELECT_UNBOUNDED_MAX);
+		return -E2BIG;
 	}
 	r = pick(spec, iteration, matched, &targets);
 	if (r < 0)
@@ -761,7 +784,8 @@ int selection_matches(const struct selection_spec *spec, const struct fault_cont
 		}
 		struct selector relaxed = spec->include;
 		relaxed.has_pid = false;
-		r = !proc_stat_is_dead(&c->st) && candidate_view(spec, c) && selector_matches(&relaxed, c);
+		r = !proc_stat_is_dead(&c->st) && candidate_view(spec, c) &&
+		    selector_matches(&relaxed, c);
 		for (size_t i = 0; r == 1 && i < spec->n_exclude; i++)
 			if (selector_matches(&spec->exclude[i], c))
 				r = 0;
@@ -775,6 +799,15 @@ int selection_matches(const struct selection_spec *spec, const struct fault_cont
 out:
 	free(c);
 	return r;
+}
+
+int selection_pidfile_pid(const struct selection_spec *spec, const struct fault_context *ctx)
+{
+	pid_t pid;
+	if (!spec->include.pidfile)
+		return 0;
+	int r = read_pidfile(spec->include.pidfile, ctx, &pid, NULL, 0);
+	return r < 0 ? r : (int)pid;
 }
 
 int proc_select(const json_t *target, const struct fault_context *ctx, json_t **ret_selection,

@@ -30,6 +30,8 @@
 
 #define SELECT_MAX_EXCLUDES 16
 #define SELECT_MAX_REPORTED_REFUSALS 16
+/* More matches than this need an explicit count, percent or max. */
+#define SELECT_UNBOUNDED_MAX 64
 
 struct selection_spec;
 
@@ -57,6 +59,10 @@ int selection_run(const struct selection_spec *spec, const struct fault_context 
  * *ret_stat when not NULL. */
 int selection_matches(const struct selection_spec *spec, const struct fault_context *ctx, pid_t pid,
 		      struct proc_stat *ret_stat);
+
+/* When the spec selects by pidfile, reads it again: returns the pid it names now,
+ * 0 when there is no pidfile selector, or -errno. */
+int selection_pidfile_pid(const struct selection_spec *spec, const struct fault_context *ctx);
 
 /* Parse and run in one go, for a fault's validate(). */
 int proc_select(const json_t *target, const struct fault_context *ctx, json_t **ret_selection,

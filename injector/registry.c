@@ -144,7 +144,7 @@ static struct fault_env make_env(struct registry *reg, uint64_t now_ns)
 {
 	return (struct fault_env){
 		.now_ns = now_ns,
-		.have_proc_events = reg->proc_events != NULL,
+		.have_proc_events = reg->proc_events != NULL && !reg->proc_events_lost,
 		.emit = env_emit,
 		.userdata = reg,
 	};
@@ -441,6 +441,8 @@ void registry_tick(struct registry *reg, uint64_t now_ns)
 					       f->session_id, f->owner_uid, f->undo);
 		}
 	}
+	/* Every running fault has now polled once since the loss. */
+	reg->proc_events_lost = false;
 }
 
 static void on_process_event(const struct process_event *ev, bool overrun, void *userdata)
@@ -449,6 +451,10 @@ static void on_process_event(const struct process_event *ev, bool overrun, void 
 	struct fault_env env = make_env(reg, now_monotonic_ns());
 
 	/* After an overrun, events were lost: the next tick polls to catch up. */
+	if (overrun)
+		reg->proc_events_lost = true;
+	if (ev->pid <= 0)
+		return;
 	env.have_proc_events = !overrun;
 	for (struct fault_instance *f = reg->faults; f; f = f->next)
 		if (f->running && f->ops->wants_proc_events && f->ops->proc_event &&

@@ -45,6 +45,7 @@ struct registry {
 	struct proc_events *proc_events; /* open while a running fault wants it */
 	unsigned proc_event_users;
 	bool proc_events_unavailable; /* tried and failed: faults poll instead */
+	bool proc_events_lost; /* the kernel dropped events: the next tick polls */
 };
 
 struct apply_request {

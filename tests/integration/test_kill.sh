@@ -31,6 +31,25 @@ check "the victim died of SIGKILL (wait status $vrc)" test "$vrc" = 137
 check "the bystander is untouched" test "$(proc_state "$bystander")" = S
 check "the journal holds nothing" journal_empty
 
+# A broad selection needs an explicit bound. Probed with a pause of processes of
+# our own, so that a failed guard costs nothing.
+wide="flwide$$"
+wide=${wide:0:15}
+ln -s "$(command -v sleep)" "$TEST_TMP/$wide"
+for _ in $(seq 70); do "$TEST_TMP/$wide" 600 & track_pid $!; done
+printf '%s\n' "version: 1" "name: wide" "faults:" \
+	"  - {name: p, type: process.pause, duration: 1s, target: {comm: $wide}}" >"$TEST_TMP/wide.yaml"
+rc=0
+"$FAULTLINE_BIN" run "$TEST_TMP/wide.yaml" >"$TEST_TMP/wide.out" 2>&1 || rc=$?
+check "70 matches without count, percent or max are refused (exit $rc)" test "$rc" = 4
+check "the refusal asks for an explicit bound" grep -q "70 processes match (comm \"$wide\"); more than 64 needs count, percent or max" "$TEST_TMP/wide.out"
+sed -i "s/target: {comm: $wide}/target: {comm: $wide, max: 70}/" "$TEST_TMP/wide.yaml"
+rc=0
+"$FAULTLINE_BIN" run "$TEST_TMP/wide.yaml" >"$TEST_TMP/wide2.out" 2>&1 || rc=$?
+check "with max: 70 the same selection runs (exit $rc)" test "$rc" = 0
+check "and chose all 70" grep -q "70 of 70 matching process(es) chosen" "$TEST_TMP/wide2.out"
+pkill -KILL -f "$TEST_TMP/$wide" 2>/dev/null || true
+
 try_kill() { # TARGET-YAML EXPECTED-MESSAGE
 	printf '%s\n' "version: 1" "name: refused" "faults:" \
 		"  - {name: k, type: process.kill, target: $1, signal: KILL}" >"$TEST_TMP/refuse.yaml"
