@@ -202,12 +202,23 @@ static int convert_kill(struct sv_ctx *c, const struct ynode *fault, struct scen
 	return 0;
 }
 
+static const char *const network_keys[] = {
+	"correlation",	    "corrupt", "delay",	  "distribution", "duplicate",
+	"duration",	    "gap",     "jitter",  "limit",	  "loss",
+	"loss_correlation", "rate",    "reorder", "target",	  NULL,
+};
 static const char *const pause_keys[] = { "duration", "method", "target", NULL };
 static const char *const kill_keys[] = { "duration", "expect_restart", "interval",
 					 "signal",   "target",	       NULL };
 
 /* Sorted by name: fault_type_names() lists them in this order. */
 static const struct fault_type fault_types[] = {
+	{
+		.name = "network",
+		.keys = network_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_network,
+	},
 	{
 		.name = "process.kill",
 		.keys = kill_keys,

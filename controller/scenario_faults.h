@@ -90,6 +90,10 @@ struct fault_type {
 /* The target mapping of the process faults (scenario_target.c). */
 int convert_target(struct sv_ctx *c, const struct ynode *fault, json_t **ret);
 
+/* The params of the network fault (scenario_network.c): a fault_type converter. */
+int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		    json_t **ret_params);
+
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);
 

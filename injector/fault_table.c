@@ -4,6 +4,7 @@
 #include "macro.h"
 
 static const struct fault_ops *const fault_table[] = {
+	&net_netem_fault_ops,
 	&proc_kill_ops,
 	&proc_pause_ops,
 };
@@ -18,5 +19,5 @@ const struct fault_ops *fault_ops_find(const char *kind)
 
 const char *fault_kinds_list(void)
 {
-	return "process.kill, process.pause";
+	return "network, process.kill, process.pause";
 }

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A small rtnetlink transport for the network faults: a NETLINK_ROUTE socket in a
+ * chosen network namespace, requests that wait for their acknowledgement (with the
+ * kernel's extended ack message), and dumps of links and qdiscs.
+ *
+ * Messages are built with libnl-3's message API (nlmsg_*, nla_*); the socket, the
+ * sequence numbers and the parsing of replies are ours, so that every failure is a
+ * -errno with the kernel's own words attached, and nothing can call exit().
+ *
+ * Namespaces: a NETLINK_ROUTE socket stays in the network namespace it was
+ * created in, whatever the thread using it does later. rtnl_open() creates the
+ * socket in a short-lived helper thread that setns()es into the target namespace,
+ * so that the daemon's main thread never leaves its own namespace, even for a
+ * moment, and a failure cannot strand it elsewhere.
+ *
+ * Every call may block on the kernel, never on a peer: replies come from the
+ * kernel at once, and a receive timeout (RTNL_TIMEOUT_MS) bounds the wait anyway.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nl_msg;
+struct nlmsghdr;
+
+#define RTNL_TIMEOUT_MS 5000
+
+/* One qdisc from an RTM_GETQDISC dump. */
+struct rtnl_qdisc {
+	int ifindex;
+	uint32_t handle; /* 0 for the qdiscs the kernel attached itself */
+	uint32_t parent; /* TC_H_ROOT for the root */
+	char kind[IFNAMSIZ]; /* TCA_KIND: "netem", "noqueue", ... */
+};
+
+/* One link from an RTM_GETLINK dump. */
+struct rtnl_link {
+	int ifindex;
+	unsigned flags; /* IFF_* */
+	char name[IFNAMSIZ];
+};
+
+/*
+ * Opens a NETLINK_ROUTE socket (O_CLOEXEC, extended acks on, acks capped) in the
+ * network namespace netns_fd refers to, or in the caller's own when netns_fd is
+ * -1. Returns 0 and the socket in *ret_fd (owned by the caller), or -errno:
+ * setns() failures (-EINVAL: not a network namespace; -EPERM) and socket errors.
+ * Blocks only while the helper thread runs, which is a few system calls.
+ */
+int rtnl_open(int netns_fd, int *ret_fd);
+
+/*
+ * Sends msg (its header's type and flags set by the caller; NLM_F_REQUEST and
+ * NLM_F_ACK are added, the sequence number and pid are ours) and waits for its
+ * acknowledgement. Returns 0, or the kernel's -errno with its extended ack
+ * message, if any, in err ("" when the kernel gave none). err may be NULL.
+ */
+int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen);
+
+/* Dumps every link (RTM_GETLINK) or every qdisc (RTM_GETQDISC) of the socket's
+ * namespace. Returns 0 and a malloc'd array in *ret with its length in *ret_n (the
+ * array may be NULL when n is 0), or -errno. A dump the kernel marks interrupted
+ * (it changed meanwhile) is retried a few times, then -EAGAIN. */
+int rtnl_dump_links(int fd, struct rtnl_link **ret, size_t *ret_n);
+int rtnl_dump_qdiscs(int fd, struct rtnl_qdisc **ret, size_t *ret_n);
+
+/* Parsers for one message of a dump, pure and exposed for the unit tests. They
+ * return 0 and fill *ret, or -EBADMSG when the message is not a well-formed
+ * RTM_NEWLINK / RTM_NEWQDISC (a missing name or kind included). */
+int rtnl_parse_link(const struct nlmsghdr *h, struct rtnl_link *ret);
+int rtnl_parse_qdisc(const struct nlmsghdr *h, struct rtnl_qdisc *ret);
+
+/* Reads an NLMSG_ERROR message: returns its error (0 for an acknowledgement, or
+ * -errno), and copies the extended ack's NLMSGERR_ATTR_MSG, if any, into msg
+ * (which is set to "" otherwise; may be NULL). -EBADMSG when malformed. Pure. */
+int rtnl_parse_error(const struct nlmsghdr *h, char *msg, size_t msglen);
