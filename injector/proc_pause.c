@@ -40,6 +40,17 @@ static int pause_validate(const json_t *params, const struct fault_context *ctx,
 		errbuf_set(err, errlen, "expected \"method\" to be signal or freeze");
 		return -EINVAL;
 	}
+	/* The freezer takes the whole cgroup whatever its size: the selection only
+	 * lists who is in it (and finds protected processes), so it needs no bound
+	 * of the scenario's. */
+	_cleanup_json_ json_t *bounded = NULL;
+	if (streq(method, "freeze") && json_is_object(target)) {
+		bounded = json_deep_copy(target);
+		if (!bounded ||
+		    json_object_set_new(bounded, "max", json_integer(PROC_TARGETS_MAX)) < 0)
+			return -ENOMEM;
+		target = bounded;
+	}
 	r = proc_select(target, ctx, &selection, err, errlen);
 	if (r < 0)
 		return r;
@@ -48,20 +59,24 @@ static int pause_validate(const json_t *params, const struct fault_context *ctx,
 	if (streq(method, "freeze")) {
 		/* The freezer acts on a whole cgroup, so the cgroup is the target and
 		 * the selection only reports who is in it. */
-		const char *cgroup = json_string_value(json_object_get(target, "cgroup"));
+		const json_t *given = json_object_get(params, "target");
+		const char *cgroup = json_string_value(json_object_get(given, "cgroup"));
 		bool frozen;
-		if (!cgroup || json_object_size(target) != 1) {
+		if (!cgroup || json_object_size(given) != 1) {
 			json_decref(selection);
-			errbuf_set(err, errlen, "method freeze takes a target with a cgroup and "
-						"nothing else");
+			errbuf_set(err, errlen,
+				   "method freeze takes a target with a cgroup and "
+				   "nothing else");
 			return -EINVAL;
 		}
 		/* Freezing a cgroup freezes everything below it: it must not hold
 		 * anything the blast-radius rules protect (ourselves included). */
 		json_t *refused = json_array_get(json_object_get(selection, "refused"), 0);
 		if (refused) {
-			errbuf_set(err, errlen, "refused to freeze cgroup %s: it holds pid %lld (%s): %s",
-				   cgroup, (long long)json_integer_value(json_object_get(refused, "pid")),
+			errbuf_set(err, errlen,
+				   "refused to freeze cgroup %s: it holds pid %lld (%s): %s",
+				   cgroup,
+				   (long long)json_integer_value(json_object_get(refused, "pid")),
 				   json_string_value(json_object_get(refused, "comm")) ?: "?",
 				   json_string_value(json_object_get(refused, "reason")) ?: "?");
 			json_decref(selection);
@@ -268,7 +283,8 @@ static char *pause_describe(const json_t *plan)
 		if (asprintf(&s, "freeze cgroup %s (%zu process%s)",
 			     json_string_value(json_object_get(plan, "cgroup")) ?: "?",
 			     json_array_size(json_object_get(plan, "targets")),
-			     json_array_size(json_object_get(plan, "targets")) == 1 ? "" : "es") < 0)
+			     json_array_size(json_object_get(plan, "targets")) == 1 ? "" : "es") <
+		    0)
 			return NULL;
 		return s;
 	}
