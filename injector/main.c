@@ -35,6 +35,7 @@ struct options {
 	const char *group;
 	bool stdio;
 	bool recover;
+	bool print_seccomp;
 	uint64_t grace_ns;
 };
 
@@ -52,6 +53,7 @@ static void usage(FILE *out)
 		" if it exists)\n"
 		"  --grace DURATION   added to each fault's duration for its hard TTL (default 10s)\n"
 		"  --log-level LEVEL  error, warning, info (default) or debug\n"
+		"  --print-seccomp    print the seccomp allow-list loaded after setup, then exit\n"
 		"  --version\n");
 }
 
@@ -65,7 +67,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_GROUP,
 		OPT_GRACE,
 		OPT_LOG_LEVEL,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_PRINT_SECCOMP,
 	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -76,6 +79,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "grace", required_argument, NULL, OPT_GRACE },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -116,6 +120,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			log_set_max_level(level);
 			break;
 		}
+		case OPT_PRINT_SECCOMP:
+			o->print_seccomp = true;
+			break;
 		case OPT_VERSION:
 			printf("faultlined %s (protocol %d)\n", FAULTLINE_VERSION,
 			       PROTOCOL_VERSION);
@@ -253,6 +260,8 @@ int main(int argc, char **argv)
 	r = parse_options(argc, argv, &o);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;
+	if (o.print_seccomp)
+		return sandbox_print_seccomp(stdout) < 0 ? 1 : 0;
 	if (geteuid() != 0)
 		log_warning("not running as root: most faults will fail with EPERM");
 
@@ -310,6 +319,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_debug("capabilities kept: %s", sandbox_kept_capabilities());
+	r = sandbox_load_seccomp();
+	if (r < 0) {
+		log_error_errno(r, "cannot load the seccomp filter; refusing to serve unconfined");
+		server_shutdown(&server, "shutdown");
+		journal_close(journal, true);
+		event_loop_free(loop);
+		return 1;
+	}
 	if (!o.stdio)
 		log_info("listening on %s (state in %s, group %s)", o.socket_path, o.state_dir,
 			 o.group ? o.group : "root only");

@@ -15,3 +15,13 @@ int sandbox_drop_capabilities(void);
 
 /* The kept capabilities as text ("cap_kill,cap_net_admin=ep"), for logs; static. */
 const char *sandbox_kept_capabilities(void);
+
+#include <stdio.h>
+
+/* Loads the seccomp allow-list (sandbox_seccomp.c): default deny, killing the
+ * process (logging only in sanitizer builds). Call last, after every other setup.
+ * Returns 0 or -errno. */
+int sandbox_load_seccomp(void);
+
+/* Writes the filter, in libseccomp's readable form, to out. Returns 0 or -errno. */
+int sandbox_print_seccomp(FILE *out);

@@ -24,6 +24,12 @@ check "the daemon keeps only its five capabilities" \
 check "and its bounding set is just as small" \
 	test "$(awk '/^CapBnd:/ {print $2}' "/proc/$daemon/status")" = 0000000000281022
 check "no_new_privs is set" test "$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$daemon/status")" = 1
+check "a seccomp filter is loaded (mode 2)" test "$(awk '/^Seccomp:/ {print $2}' "/proc/$daemon/status")" = 2
+"$FAULTLINED_BIN" --print-seccomp >"$TEST_TMP/seccomp.txt"
+check "--print-seccomp shows the allow-list" grep -q 'filter for syscall "pidfd_send_signal"' "$TEST_TMP/seccomp.txt"
+check "socket() is allowed for AF_UNIX and AF_NETLINK only" \
+	test "$(grep -A6 'syscall "socket"' "$TEST_TMP/seccomp.txt" | grep -cE 'a0(\.lo32)? == (1|16)\)')" = 2
+check "execve is not on the list" bash -c "! grep -q 'syscall \"execve\"' '$TEST_TMP/seccomp.txt'"
 
 cat >"$TEST_TMP/hostile.py" <<'PY'
 import json, os, sys, time
