@@ -17,15 +17,15 @@ if [ ! -w "$CG_ROOT/cgroup.procs" ]; then
 fi
 CG="faultline-test-$$"
 UNIT="fltest-$$.service"
-mkdir -p "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/$UNIT"
+mkdir -p "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/ns" "$CG_ROOT/$CG/$UNIT"
 cleanup_cgroups() {
 	local d
-	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG"; do
+	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/ns" "$CG_ROOT/$CG"; do
 		[ -d "$d" ] || continue
 		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
 	done
 	sleep 0.2
-	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG"; do
+	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/ns" "$CG_ROOT/$CG"; do
 		rmdir "$d" 2>/dev/null || true
 	done
 }
@@ -70,7 +70,12 @@ ns_init=$(children_of "$ns_unshare" | head -n1)
 ns_sleep=$(children_of "$ns_init" | head -n1)
 track_pid "$ns_init"
 track_pid "$ns_sleep"
-ALL="$a1 $a2 $b1 $b2 $c1 $kids $ns_sleep"
+echo "$ns_unshare" >"$CG_ROOT/$CG/ns/cgroup.procs"
+echo "$ns_init" >"$CG_ROOT/$CG/ns/cgroup.procs"
+echo "$ns_sleep" >"$CG_ROOT/$CG/ns/cgroup.procs"
+# Every process in the test's cgroups, so that whatever a pick chooses is seen.
+ALL="$a1 $a2 $b1 $b2 $c1 $kids $parent $ns_unshare $ns_init $ns_sleep"
+N=$(echo $ALL | wc -w)
 sleep 0.2
 
 # paused_by TARGET-YAML: runs a 3 s pause and prints the sorted pids of ours that
@@ -110,7 +115,7 @@ expect() { # DESCRIPTION TARGET-YAML EXPECTED-PIDS
 expect "comm" "{comm: $A}" "$a1 $a2"
 expect "cmdline regex" "{cmdline: '^$TEST_TMP/fl[ab]-$$ 600\\.2\$'}" "$a2 $b2"
 expect "cgroup" "{cgroup: /$CG/two, comm: $B}" "$b1 $b2"
-expect "cgroup and everything below it" "{cgroup: /$CG, comm: $C}" "$c1 $kids"
+expect "cgroup and everything below it" "{cgroup: /$CG, comm: $C}" "$c1 $kids $ns_sleep"
 expect "unit" "{unit: $UNIT}" "$c1"
 expect "user by name" "{user: nobody, cgroup: /$CG}" "$a2 $b2"
 expect "user by uid" "{user: 65534, comm: $B}" "$b2"
@@ -122,7 +127,7 @@ echo "$b1" >"$TEST_TMP/b1.pid"
 expect "pidfile" "{pidfile: $TEST_TMP/b1.pid}" "$b1"
 expect "combination: comm and user" "{comm: $A, user: 0}" "$a1"
 expect "exclude one selector" "{cgroup: /$CG/one, exclude: {user: nobody}}" "$a1"
-expect "exclude a list" "{cgroup: /$CG, exclude: [{comm: $C}, {user: 65534}]}" "$a1 $b1"
+expect "exclude a list" "{cgroup: /$CG, exclude: [{comm: $C}, {user: 65534}, {comm: unshare}]}" "$a1 $b1 $parent $ns_init"
 
 # count and percent with a fixed seed pick the same processes every time.
 first=$(paused_by "{cgroup: /$CG, count: 3, seed: 4242}")
@@ -132,7 +137,7 @@ check "the same seed picks the same pids twice ($first / $second)" test "$first"
 grep -q "chosen with seed 4242" "$TEST_TMP/sel.out" && pass "the seed is reported" || fail "the seed is reported"
 first=$(paused_by "{cgroup: /$CG, percent: 50%, seed: 7}")
 second=$(paused_by "{cgroup: /$CG, percent: 50%, seed: 7}")
-check "percent 50% of 7 picks 4 ($first)" test "$(echo $first | wc -w)" = 4
+check "percent 50% of $N picks $(((N + 1) / 2)) ($first)" test "$(echo $first | wc -w)" = $(((N + 1) / 2))
 check "percent with the same seed picks the same pids twice" test "$first" = "$second"
 first=$(paused_by "{cgroup: /$CG, percent: 100%, max: 2, seed: 1}")
 check "max caps the pick at 2 ($first)" test "$(echo $first | wc -w)" = 2
