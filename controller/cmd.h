@@ -16,6 +16,7 @@ enum exit_code {
 
 int cmd_validate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_recover(int argc, char **argv);

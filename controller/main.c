@@ -16,6 +16,7 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  validate FILE...        check scenario files; every error as file:line:col\n"
 		"  run [OPTIONS] FILE      run a scenario: apply, measure, revert, report\n"
+		"  plan [OPTIONS] FILE     dry run: the exact operations and the blast radius\n"
 		"  status [OPTIONS]        list the faults the injector holds\n"
 		"  revert --all [OPTIONS]  the kill switch: revert every fault of every session\n"
 		"  recover [OPTIONS]       replay the injector's journal and undo what is left\n"
@@ -31,8 +32,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} verbs[] = {
-		{ "validate", cmd_validate }, { "run", cmd_run },	  { "status", cmd_status },
-		{ "revert", cmd_revert },     { "recover", cmd_recover },
+		{ "validate", cmd_validate }, { "run", cmd_run },	{ "plan", cmd_plan },
+		{ "status", cmd_status },     { "revert", cmd_revert }, { "recover", cmd_recover },
 	};
 	int i = 1;
 

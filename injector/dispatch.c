@@ -106,51 +106,94 @@ static void handle_hello(struct request *req)
 			   "pid", (int)c->server->self_pid, "uid", (int)c->peer_uid));
 }
 
-static void handle_apply(struct request *req)
+/* Reads the "fault" object of apply and plan, and who is asking. Returns 0, or
+ * -EINVAL with a message in err. Everything here is untrusted. */
+static int read_fault_request(struct request *req, struct apply_request *ar,
+			      struct fault_context *ctx, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "id", "op", "fault", NULL };
 	static const char *const fault_keys[] = { "name", "kind", "duration_ms", "params", NULL };
 	struct connection *c = req->conn;
 	json_t *fault = json_object_get(req->msg, "fault");
-	struct apply_request ar = { .session_id = c->session_id, .uid = c->peer_uid };
-	struct fault_context ctx = {
+	uint64_t duration_ms = 0;
+	struct proc_stat st;
+
+	*ar = (struct apply_request){ .session_id = c->session_id, .uid = c->peer_uid };
+	*ctx = (struct fault_context){
 		.self_pid = c->server->self_pid,
 		.peer_pid = c->peer_pid,
 		.declared_controller_pid = c->declared_controller_pid,
 		.peer_uid = c->peer_uid,
 		.peer_gid = c->peer_gid,
 	};
-	struct proc_stat st;
 	if (c->peer_pid > 0 && procfs_read_stat(c->peer_pid, &st) == 0)
-		ctx.peer_session = st.session;
-	if (c->declared_controller_pid > 0 && procfs_read_stat(c->declared_controller_pid, &st) == 0)
-		ctx.controller_session = st.session;
-	uint64_t duration_ms = 0;
+		ctx->peer_session = st.session;
+	if (c->declared_controller_pid > 0 &&
+	    procfs_read_stat(c->declared_controller_pid, &st) == 0)
+		ctx->controller_session = st.session;
+
+	if (protocol_check_keys(req->msg, keys, err, errlen) < 0)
+		return -EINVAL;
+	if (!json_is_object(fault)) {
+		errbuf_set(err, errlen, "expected \"fault\" to be an object");
+		return -EINVAL;
+	}
+	if (protocol_check_keys(fault, fault_keys, err, errlen) < 0)
+		return -EINVAL;
+	if (protocol_get_string(fault, "kind", 64, &ar->kind) != 1) {
+		errbuf_set(err, errlen, "expected fault.kind to be a string");
+		return -EINVAL;
+	}
+	if (protocol_get_string(fault, "name", FAULT_NAME_MAX, &ar->name) < 0 ||
+	    (ar->name && !fault_name_valid(ar->name))) {
+		errbuf_set(err, errlen, "expected fault.name to be 1 to 64 of [A-Za-z0-9._-]");
+		return -EINVAL;
+	}
+	if (protocol_get_uint(fault, "duration_ms", 0, PARSE_DURATION_MAX_NS / NSEC_PER_MSEC,
+			      &duration_ms) < 0) {
+		errbuf_set(err, errlen, "expected fault.duration_ms from 0 to 30 days");
+		return -EINVAL;
+	}
+	ar->duration_ns = duration_ms * NSEC_PER_MSEC;
+	ar->params = json_object_get(fault, "params");
+	if (!json_is_object(ar->params)) {
+		errbuf_set(err, errlen, "expected fault.params to be an object");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void handle_apply(struct request *req)
+{
+	struct apply_request ar;
+	struct fault_context ctx;
 	json_t *result = NULL;
 	char err[512] = "";
 	int r;
 
-	if (protocol_check_keys(req->msg, keys, err, sizeof(err)) < 0)
-		return reply_error(req, EINVAL, err);
-	if (!json_is_object(fault))
-		return reply_error(req, EINVAL, "expected \"fault\" to be an object");
-	if (protocol_check_keys(fault, fault_keys, err, sizeof(err)) < 0)
-		return reply_error(req, EINVAL, err);
-	if (protocol_get_string(fault, "kind", 64, &ar.kind) != 1)
-		return reply_error(req, EINVAL, "expected fault.kind to be a string");
-	if (protocol_get_string(fault, "name", FAULT_NAME_MAX, &ar.name) < 0 ||
-	    (ar.name && !fault_name_valid(ar.name)))
-		return reply_error(req, EINVAL,
-				   "expected fault.name to be 1 to 64 of [A-Za-z0-9._-]");
-	if (protocol_get_uint(fault, "duration_ms", 0, PARSE_DURATION_MAX_NS / NSEC_PER_MSEC,
-			      &duration_ms) < 0)
-		return reply_error(req, EINVAL, "expected fault.duration_ms from 0 to 30 days");
-	ar.duration_ns = duration_ms * NSEC_PER_MSEC;
-	ar.params = json_object_get(fault, "params");
-	if (!json_is_object(ar.params))
-		return reply_error(req, EINVAL, "expected fault.params to be an object");
+	r = read_fault_request(req, &ar, &ctx, err, sizeof(err));
+	if (r < 0)
+		return reply_error(req, r, err);
+	r = registry_apply(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
+	if (r < 0)
+		return reply_error(req, r, err);
+	reply_ok(req, result);
+}
 
-	r = registry_apply(&c->server->registry, &ar, &ctx, &result, err, sizeof(err));
+/* The dry run: validates and resolves a fault exactly as apply would, and says
+ * what apply would do, without journaling or changing anything. */
+static void handle_plan(struct request *req)
+{
+	struct apply_request ar;
+	struct fault_context ctx;
+	json_t *result = NULL;
+	char err[512] = "";
+	int r;
+
+	r = read_fault_request(req, &ar, &ctx, err, sizeof(err));
+	if (r < 0)
+		return reply_error(req, r, err);
+	r = registry_plan(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
 	if (r < 0)
 		return reply_error(req, r, err);
 	reply_ok(req, result);
@@ -229,13 +272,14 @@ static void handle_status(struct request *req)
 				      json_pack("{s:I, s:i, s:i, s:b}", "session",
 						(json_int_t)c->session_id, "pid", (int)c->peer_pid,
 						"uid", (int)c->peer_uid, "hello", c->hello_done));
-	reply_ok(req,
-		 json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:i, s:b, s:o}", "version", PROTOCOL_VERSION,
-			   "server", "faultlined " FAULTLINE_VERSION, "pid", (int)s->self_pid,
-			   "uptime_ms", (json_int_t)((now - s->started_ns) / NSEC_PER_MSEC),
-			   "state_dir", s->state_dir, "sessions", sessions, "faults_total",
-			   (int)s->registry.count, "truncated",
-			   s->registry.count > REGISTRY_STATUS_MAX, "faults", registry_status(&s->registry, now)));
+	reply_ok(req, json_pack("{s:i, s:s, s:i, s:I, s:s?, s:o, s:i, s:b, s:o}", "version",
+				PROTOCOL_VERSION, "server", "faultlined " FAULTLINE_VERSION, "pid",
+				(int)s->self_pid, "uptime_ms",
+				(json_int_t)((now - s->started_ns) / NSEC_PER_MSEC), "state_dir",
+				s->state_dir, "sessions", sessions, "faults_total",
+				(int)s->registry.count, "truncated",
+				s->registry.count > REGISTRY_STATUS_MAX, "faults",
+				registry_status(&s->registry, now)));
 }
 
 static void handle_heartbeat(struct request *req)
@@ -254,9 +298,13 @@ void dispatch_line(struct connection *c, const char *line, size_t len)
 		const char *op;
 		void (*fn)(struct request *req);
 	} handlers[] = {
-		{ "hello", handle_hello },   { "apply", handle_apply },
-		{ "revert", handle_revert }, { "revert_all", handle_revert_all },
-		{ "status", handle_status }, { "heartbeat", handle_heartbeat },
+		{ "hello", handle_hello },
+		{ "apply", handle_apply },
+		{ "plan", handle_plan },
+		{ "revert", handle_revert },
+		{ "revert_all", handle_revert_all },
+		{ "status", handle_status },
+		{ "heartbeat", handle_heartbeat },
 	};
 	_cleanup_json_ json_t *msg = NULL;
 	struct request req = { .conn = c };
@@ -286,8 +334,9 @@ void dispatch_line(struct connection *c, const char *line, size_t len)
 	for (size_t i = 0; i < ARRAY_SIZE(handlers); i++)
 		if (streq(op, handlers[i].op))
 			return handlers[i].fn(&req);
-	reply_error(&req, EOPNOTSUPP,
-		    "unknown op; expected hello, apply, revert, revert_all, status or heartbeat");
+	reply_error(
+		&req, EOPNOTSUPP,
+		"unknown op; expected hello, apply, plan, revert, revert_all, status or heartbeat");
 }
 
 void dispatch_event(void *userdata, uint64_t session_id, json_t *event)

@@ -197,15 +197,10 @@ static int journal_record(struct registry *reg, enum journal_record_type type, c
 	return r;
 }
 
-int registry_apply(struct registry *reg, const struct apply_request *req,
-		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+/* The checks every request passes before its fault's own validate(). */
+static int check_request(struct registry *reg, const struct fault_ops *ops,
+			 const struct apply_request *req, char *err, size_t errlen)
 {
-	const struct fault_ops *ops = fault_ops_find(req->kind);
-	_cleanup_json_ json_t *plan = NULL, *undo = NULL;
-	_cleanup_free_ char *description = NULL;
-	char id[48];
-	int r;
-
 	if (!ops) {
 		errbuf_set(err, errlen, "unknown fault kind \"%.64s\"; expected one of: %s",
 			   req->kind, fault_kinds_list());
@@ -224,6 +219,21 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 		return -EBUSY;
 	}
 
+	return 0;
+}
+
+int registry_apply(struct registry *reg, const struct apply_request *req,
+		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+{
+	const struct fault_ops *ops = fault_ops_find(req->kind);
+	_cleanup_json_ json_t *plan = NULL, *undo = NULL;
+	_cleanup_free_ char *description = NULL;
+	char id[48];
+	int r;
+
+	r = check_request(reg, ops, req, err, errlen);
+	if (r < 0)
+		return r;
 	r = ops->validate(req->params, ctx, &plan, err, errlen);
 	if (r < 0)
 		return r;
@@ -341,6 +351,38 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	}
 	*ret_result = TAKE_PTR(result);
 	return 0;
+}
+
+int registry_plan(struct registry *reg, const struct apply_request *req,
+		  const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+{
+	const struct fault_ops *ops = fault_ops_find(req->kind);
+	_cleanup_json_ json_t *plan = NULL;
+	_cleanup_free_ char *description = NULL;
+	int r;
+
+	r = check_request(reg, ops, req, err, errlen);
+	if (r < 0)
+		return r;
+	r = ops->validate(req->params, ctx, &plan, err, errlen);
+	if (r < 0)
+		return r;
+	r = check_exclusive_targets(reg, ops, plan, err, errlen);
+	if (r < 0)
+		return r;
+	description = ops->describe(plan);
+
+	/* Bounded like every reply: the first targets in full, and the count. */
+	json_t *targets = json_object_get(plan, "targets");
+	if (json_array_size(targets) > REGISTRY_EVENT_MAX_TARGETS) {
+		json_object_set_new(plan, "targets_total",
+				    json_integer((json_int_t)json_array_size(targets)));
+		while (json_array_size(targets) > REGISTRY_EVENT_MAX_TARGETS)
+			json_array_remove(targets, json_array_size(targets) - 1);
+	}
+	*ret_result = json_pack("{s:s, s:s?, s:O}", "kind", ops->kind, "description", description,
+				"plan", plan);
+	return *ret_result ? 0 : -ENOMEM;
 }
 
 struct fault_instance *registry_find(struct registry *reg, const char *id)

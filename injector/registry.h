@@ -66,6 +66,12 @@ void registry_init(struct registry *reg, struct journal *journal, uint64_t grace
 int registry_apply(struct registry *reg, const struct apply_request *req,
 		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen);
 
+/* The dry run of registry_apply(): the same checks and validate(), so the same
+ * refusals, but nothing is journaled or changed. Returns 0 and a new
+ * {"kind","description","plan"} (targets bounded), or -errno with a message. */
+int registry_plan(struct registry *reg, const struct apply_request *req,
+		  const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen);
+
 /* Finds an active fault by id; NULL when none. */
 struct fault_instance *registry_find(struct registry *reg, const char *id);
 

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * faultline plan FILE: the dry run. Every fault of the scenario is resolved by
+ * the injector exactly as an apply would be (same checks, same refusals, same
+ * selection), and the exact operations and the blast radius are printed. Nothing
+ * is changed or journaled.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "diag.h"
+#include "injector_client.h"
+#include "log.h"
+#include "macro.h"
+#include "parse.h"
+#include "protocol.h"
+#include "scenario.h"
+#include "time_util.h"
+
+static void free_argv(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static long long int_of(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k)) ?: "?";
+}
+
+/* The operations of one plan, by kind; returns how many objects it touches. */
+static size_t print_operations(const char *kind, const json_t *plan)
+{
+	size_t i, n = 0;
+	json_t *t;
+
+	if (streq(kind, "network")) {
+		json_t *netns = json_object_get(plan, "netns");
+		printf("    in netns %s (inode %lld):\n", str_of(netns, "label"),
+		       int_of(netns, "inode"));
+		json_array_foreach(json_object_get(plan, "interfaces"), i, t) {
+			json_t *before = json_object_get(t, "before");
+			printf("      %s (ifindex %lld): replace root qdisc %s (handle %llx:) with "
+			       "netem handle %llx:, restore it on revert\n",
+			       str_of(t, "ifname"), int_of(t, "ifindex"), str_of(before, "kind"),
+			       int_of(before, "handle") >> 16, int_of(plan, "handle") >> 16);
+			n++;
+		}
+		return n;
+	}
+	if (json_object_get(plan, "cgroup")) {
+		printf("    freeze cgroup %s%s\n", str_of(plan, "cgroup"),
+		       json_is_true(json_object_get(plan, "was_frozen")) ?
+			       " (already frozen: left alone)" :
+			       "");
+	}
+	json_array_foreach(json_object_get(plan, "targets"), i, t) {
+		printf("    %s pid %lld comm %s starttime %lld uid %lld cgroup %s%s\n",
+		       streq(kind, "process.kill") ? "signal" : "stop", int_of(t, "pid"),
+		       str_of(t, "comm"), int_of(t, "starttime"), int_of(t, "uid"),
+		       str_of(t, "cgroup"),
+		       json_is_true(json_object_get(t, "already_stopped")) ?
+			       " (already stopped: left alone)" :
+			       "");
+		n++;
+	}
+	if (json_object_get(plan, "targets_total"))
+		n = (size_t)int_of(plan, "targets_total");
+	return n;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "injector", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct injector_spec spec = { .kind = INJECTOR_AUTO };
+	struct diag_list diags = { 0 };
+	struct injector_client client;
+	struct scenario *s = NULL;
+	char **argv_storage = NULL;
+	bool json_out = false;
+	int c, r, code = EXIT_OK;
+	size_t processes = 0, interfaces = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+		switch (c) {
+		case 'i':
+			free_argv(argv_storage);
+			if (injector_spec_parse(optarg, &spec, &argv_storage) < 0) {
+				fprintf(stderr,
+					"faultline plan: --injector: expected auto, unix:/PATH "
+					"or exec:COMMAND\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			json_out = true;
+			break;
+		case 'h':
+			printf("Usage: faultline plan [--injector SPEC] [--json] FILE\n");
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "faultline plan: expected exactly one scenario file\n");
+		free_argv(argv_storage);
+		return EXIT_USAGE;
+	}
+	if (scenario_load(argv[optind], &s, &diags) < 0) {
+		diag_list_print(&diags, stderr);
+		diag_list_clear(&diags);
+		free_argv(argv_storage);
+		return EXIT_USAGE;
+	}
+	if (!argv_storage) {
+		spec.kind = s->transport;
+		spec.unix_path = s->unix_path;
+		spec.exec_argv = s->exec_argv;
+	}
+	r = injector_client_open(&client, &spec, 5000, NULL, NULL);
+	if (r < 0) {
+		log_error("%s", client.error);
+		scenario_free(s);
+		free_argv(argv_storage);
+		return EXIT_INFRA;
+	}
+
+	json_t *all = json_array();
+	if (!json_out)
+		printf("plan for scenario %s (dry run: nothing is changed)\n", s->name);
+	for (size_t i = 0; i < s->n_faults; i++) {
+		const struct scenario_fault *f = &s->faults[i];
+		json_t *result = NULL;
+		char at[32], dur[32];
+		json_t *fields = json_pack("{s:{s:s, s:s, s:I, s:O}}", "fault", "name", f->name,
+					   "kind", f->type, "duration_ms",
+					   (json_int_t)(f->duration_ns / NSEC_PER_MSEC), "params",
+					   f->params);
+
+		format_duration(s->baseline_ns + f->at_ns, at, sizeof(at));
+		format_duration(f->duration_ns, dur, sizeof(dur));
+		r = injector_client_call(&client, "plan", fields, CLIENT_CALL_TIMEOUT_MS, &result);
+		if (r < 0) {
+			code = EXIT_INFRA;
+			if (json_out)
+				json_array_append_new(all, json_pack("{s:s, s:s}", "name", f->name,
+								     "error", client.error));
+			else
+				printf("\n%s (%s) at +%s for %s: WOULD FAIL: %s\n", f->name,
+				       f->type, at, dur, client.error);
+			if (r == -EPIPE || r == -ETIMEDOUT)
+				break;
+			continue;
+		}
+		if (json_out) {
+			json_object_set_new(result, "name", json_string(f->name));
+			json_array_append_new(all, result);
+			continue;
+		}
+		printf("\n%s (%s) at +%s for %s: %s\n", f->name, f->type, at, dur,
+		       str_of(result, "description"));
+		json_t *plan = json_object_get(result, "plan");
+		if (json_object_get(plan, "seed"))
+			printf("    %lld of %lld matching process(es), seed %lld\n",
+			       (long long)(json_object_get(plan, "targets_total") ?
+						   int_of(plan, "targets_total") :
+						   (long long)json_array_size(
+							   json_object_get(plan, "targets"))),
+			       int_of(plan, "matched"), int_of(plan, "seed"));
+		size_t n = print_operations(f->type, plan);
+		if (streq(f->type, "network"))
+			interfaces += n;
+		else
+			processes += n;
+		json_decref(result);
+	}
+	if (json_out) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		printf("\nblast radius: %zu process(es), %zu interface(s)%s\n", processes,
+		       interfaces, code == EXIT_OK ? "" : "; some faults would fail (see above)");
+	}
+	json_decref(all);
+	injector_client_close(&client, 10000);
+	scenario_free(s);
+	free_argv(argv_storage);
+	return code;
+}
