@@ -38,7 +38,7 @@ cleanup() {
 	wait 2>/dev/null || true
 	rm -rf "$TEST_TMP"
 }
-trap cleanup EXIT
+trap 'set +e; cleanup' EXIT
 
 require_root() {
 	if [ "$(id -u)" != 0 ]; then

@@ -24,10 +24,10 @@ if [ ! -e "$V2/$CG/cgroup.freeze" ]; then
 fi
 cleanup_cg() {
 	echo 0 >"$V2/$CG/cgroup.freeze" 2>/dev/null || true
-	for p in $(cat "$V2/$CG/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	for p in $(cat "$V2/$CG/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
 	for _ in $(seq 40); do rmdir "$V2/$CG" 2>/dev/null && break; sleep 0.05; done
 }
-trap 'cleanup_cg; cleanup' EXIT
+trap 'set +e; cleanup_cg; cleanup' EXIT
 
 # 70 processes: more than a selection may take unbounded, but the freezer
 # takes the whole cgroup whatever its size.

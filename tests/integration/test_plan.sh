@@ -11,7 +11,7 @@ start_target
 target=$TARGET
 NS="flplan$$"
 ip netns add "$NS"
-trap 'ip netns del "$NS" 2>/dev/null; cleanup' EXIT
+trap 'set +e; ip netns del "$NS" 2>/dev/null; cleanup' EXIT
 ip -n "$NS" link add veth-a type veth peer name veth-b
 ip -n "$NS" link set veth-a up
 ip -n "$NS" link set veth-b up

@@ -22,14 +22,17 @@ cleanup_cgroups() {
 	local d
 	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/ns" "$CG_ROOT/$CG"; do
 		[ -d "$d" ] || continue
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; done
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do
+			kill -CONT "$p" 2>/dev/null || true
+			kill -KILL "$p" 2>/dev/null || true
+		done
 	done
 	sleep 0.2
 	for d in "$CG_ROOT/$CG/$UNIT" "$CG_ROOT/$CG/one" "$CG_ROOT/$CG/two" "$CG_ROOT/$CG/ns" "$CG_ROOT/$CG"; do
 		rmdir "$d" 2>/dev/null || true
 	done
 }
-trap 'cleanup_cgroups; cleanup' EXIT
+trap 'set +e; cleanup_cgroups; cleanup' EXIT
 
 # Processes with names of our own: symlinks to sleep give them their comm.
 for n in fla flb flc; do ln -s "$(command -v sleep)" "$TEST_TMP/$n-$$"; done
