@@ -18,3 +18,19 @@ if(FAULTLINE_SANITIZE)
 	add_link_options(-fsanitize=address,undefined)
 	add_compile_definitions(FAULTLINE_SANITIZE=1)
 endif()
+
+# libFuzzer targets (tests/fuzz). Everything in the tree is instrumented for coverage
+# and built with ASan and UBSan, so that the fuzzers link the real libraries; only
+# clang has -fsanitize=fuzzer.
+option(FAULTLINE_FUZZ "Build the libFuzzer targets in tests/fuzz (needs CMAKE_C_COMPILER=clang)" OFF)
+if(FAULTLINE_FUZZ)
+	if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+		message(FATAL_ERROR "FAULTLINE_FUZZ needs clang (libFuzzer), but the C compiler is "
+			"${CMAKE_C_COMPILER_ID}: configure a new build directory with "
+			"-DCMAKE_C_COMPILER=clang")
+	endif()
+	add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+	add_link_options(-fsanitize=address,undefined)
+	add_compile_definitions(FAULTLINE_SANITIZE=1 FAULTLINE_FUZZ=1)
+endif()

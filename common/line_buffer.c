@@ -50,7 +50,7 @@ int line_buffer_feed(struct line_buffer *lb, const char *data, size_t n)
 enum line_result line_buffer_next(struct line_buffer *lb, const char **ret_line, size_t *ret_len)
 {
 	size_t avail = lb->len - lb->start;
-	char *begin = lb->buf + lb->start;
+	char *begin = lb->buf ? lb->buf + lb->start : NULL; /* NULL + 0 is undefined */
 	char *nl = avail ? memchr(begin, '\n', avail) : NULL;
 
 	if (nl) {

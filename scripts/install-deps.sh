@@ -12,6 +12,8 @@ packages=(
 	# tests/vm: qemu boots Debian's cloud kernel with a busybox initramfs (cpio);
 	# xz-utils and zstd unpack compressed kernel modules
 	qemu-system-x86 busybox-static cpio xz-utils zstd
+	# tests/fuzz: clang with libFuzzer (-fsanitize=fuzzer) and llvm-symbolizer
+	clang libclang-rt-14-dev llvm-14
 )
 
 if [ "$(id -u)" != 0 ]; then
