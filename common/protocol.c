@@ -110,6 +110,13 @@ json_t *protocol_reply_error(const json_t *id, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* Messages may quote what a peer sent (jansson's parse errors do, and
+	 * truncation can cut a character in two). A reply must always be valid
+	 * JSON, so anything but printable ASCII becomes '?': a peer sending garbage
+	 * still gets its error reply. */
+	for (char *p = message; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 	err = err == INT_MIN ? EIO : abs(err);
 	return json_pack("{s:O, s:b, s:{s:s, s:i, s:s}}", "id", id ? id : json_null(), "ok", 0,
 			 "error", "errno", errno_name(err), "code", err, "message", message);

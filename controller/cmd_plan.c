@@ -149,7 +149,7 @@ int cmd_plan(int argc, char **argv)
 		char at[32], dur[32];
 		json_t *fields = json_pack("{s:{s:s, s:s, s:I, s:O}}", "fault", "name", f->name,
 					   "kind", f->type, "duration_ms",
-					   (json_int_t)(f->duration_ns / NSEC_PER_MSEC), "params",
+					   (json_int_t)ns_to_ms_ceil(f->duration_ns), "params",
 					   f->params);
 
 		format_duration(s->baseline_ns + f->at_ns, at, sizeof(at));

@@ -188,7 +188,7 @@ static int apply_fault(struct run *run, struct fault_run *f)
 	json_t *result = NULL;
 	json_t *fields = json_pack(
 		"{s:{s:s, s:s, s:I, s:O}}", "fault", "name", d->name, "kind", d->type,
-		"duration_ms", (json_int_t)(d->duration_ns / NSEC_PER_MSEC), "params", d->params);
+		"duration_ms", (json_int_t)ns_to_ms_ceil(d->duration_ns), "params", d->params);
 
 	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
 				     &result);

@@ -91,7 +91,7 @@ static int flush_output(struct connection *c)
 
 int connection_send(struct connection *c, json_t *msg)
 {
-	_cleanup_json_ json_t *owned = msg;
+	_cleanup_json_ _unused_ json_t *owned = msg;
 	_cleanup_free_ char *line = NULL;
 	size_t len;
 	int r;

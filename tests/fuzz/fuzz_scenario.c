@@ -64,7 +64,7 @@ static FILE *devnull;
 #define KNOWN_RAW_REGEX_IN_DIAGNOSTIC 1
 /* runner.c sends duration_ms = duration / 1 ms: "duration: 500us" validates, then
  * reaches the injector as 0 ms, which a process.pause refuses. */
-#define KNOWN_SUB_MS_DURATION 1
+#define KNOWN_SUB_MS_DURATION 0
 
 /* scenario.c sv_string() refuses only NUL in strings, protocol_get_string() every
  * control byte: target: {comm: "a\tb"} validates, then the injector says EINVAL. */
@@ -194,7 +194,7 @@ static void check_injector_agrees(const struct scenario_fault *f)
 	};
 	const struct fault_ops *ops = fault_ops_find(f->type);
 	/* What runner.c sends. */
-	uint64_t duration_ms = f->duration_ns / NSEC_PER_MSEC;
+	uint64_t duration_ms = ns_to_ms_ceil(f->duration_ns);
 	char err[512] = "";
 	json_t *plan = NULL;
 	int r;
