@@ -163,7 +163,11 @@ static int read_fault_request(struct request *req, struct apply_request *ar,
 	return 0;
 }
 
-static void handle_apply(struct request *req)
+typedef int (*fault_request_fn)(struct registry *reg, const struct apply_request *req,
+				const struct fault_context *ctx, json_t **ret_result, char *err,
+				size_t errlen);
+
+static void handle_fault_request(struct request *req, fault_request_fn fn)
 {
 	struct apply_request ar;
 	struct fault_context ctx;
@@ -174,29 +178,22 @@ static void handle_apply(struct request *req)
 	r = read_fault_request(req, &ar, &ctx, err, sizeof(err));
 	if (r < 0)
 		return reply_error(req, r, err);
-	r = registry_apply(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
+	r = fn(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
 	if (r < 0)
 		return reply_error(req, r, err);
 	reply_ok(req, result);
+}
+
+static void handle_apply(struct request *req)
+{
+	handle_fault_request(req, registry_apply);
 }
 
 /* The dry run: validates and resolves a fault exactly as apply would, and says
  * what apply would do, without journaling or changing anything. */
 static void handle_plan(struct request *req)
 {
-	struct apply_request ar;
-	struct fault_context ctx;
-	json_t *result = NULL;
-	char err[512] = "";
-	int r;
-
-	r = read_fault_request(req, &ar, &ctx, err, sizeof(err));
-	if (r < 0)
-		return reply_error(req, r, err);
-	r = registry_plan(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
-	if (r < 0)
-		return reply_error(req, r, err);
-	reply_ok(req, result);
+	handle_fault_request(req, registry_plan);
 }
 
 static void handle_revert(struct request *req)

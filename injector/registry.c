@@ -222,13 +222,14 @@ static int check_request(struct registry *reg, const struct fault_ops *ops,
 	return 0;
 }
 
-int registry_apply(struct registry *reg, const struct apply_request *req,
-		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+/* What apply and plan share: the request's checks, the kind's validate() (the
+ * trust boundary for params) and the exclusivity rule. Returns 0 with a new plan
+ * and its description (may be NULL), or -errno with a message. */
+static int prepare(struct registry *reg, const struct fault_ops *ops,
+		   const struct apply_request *req, const struct fault_context *ctx,
+		   json_t **ret_plan, char **ret_description, char *err, size_t errlen)
 {
-	const struct fault_ops *ops = fault_ops_find(req->kind);
-	_cleanup_json_ json_t *plan = NULL, *undo = NULL;
-	_cleanup_free_ char *description = NULL;
-	char id[48];
+	_cleanup_json_ json_t *plan = NULL;
 	int r;
 
 	r = check_request(reg, ops, req, err, errlen);
@@ -240,7 +241,23 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	r = check_exclusive_targets(reg, ops, plan, err, errlen);
 	if (r < 0)
 		return r;
-	description = ops->describe(plan);
+	*ret_description = ops->describe(plan);
+	*ret_plan = TAKE_PTR(plan);
+	return 0;
+}
+
+int registry_apply(struct registry *reg, const struct apply_request *req,
+		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
+{
+	const struct fault_ops *ops = fault_ops_find(req->kind);
+	_cleanup_json_ json_t *plan = NULL, *undo = NULL;
+	_cleanup_free_ char *description = NULL;
+	char id[48];
+	int r;
+
+	r = prepare(reg, ops, req, ctx, &plan, &description, err, errlen);
+	if (r < 0)
+		return r;
 	snprintf(id, sizeof(id), "f%d-%llu", (int)ctx->self_pid,
 		 (unsigned long long)reg->next_seq++);
 
@@ -361,16 +378,9 @@ int registry_plan(struct registry *reg, const struct apply_request *req,
 	_cleanup_free_ char *description = NULL;
 	int r;
 
-	r = check_request(reg, ops, req, err, errlen);
+	r = prepare(reg, ops, req, ctx, &plan, &description, err, errlen);
 	if (r < 0)
 		return r;
-	r = ops->validate(req->params, ctx, &plan, err, errlen);
-	if (r < 0)
-		return r;
-	r = check_exclusive_targets(reg, ops, plan, err, errlen);
-	if (r < 0)
-		return r;
-	description = ops->describe(plan);
 
 	/* Bounded like every reply: the first targets in full, and the count. */
 	json_t *targets = json_object_get(plan, "targets");
