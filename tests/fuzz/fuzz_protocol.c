@@ -22,13 +22,14 @@
  *                  (TTL expiry, retries, kill repeats, exited targets).
  *    A session whose first line does not mention "hello" is greeted by the
  *    harness first. Every reply and event must decode; every non-blank request
- *    gets exactly one reply, with the request's id when it had a valid one.
+ *    gets exactly one reply, with the request's id when it had a valid one; a
+ *    plan request registers, signals and announces nothing.
  *    At the end the sessions are closed, which must revert every fault.
  *    FUZZ_PROTOCOL_VERBOSE=1 in the environment prints the conversation.
  *
  * Nothing here can reach the machine: fuzz_sandbox.h explains the fake /proc,
- * the signal stubs and the seccomp filter that make applies safe. Apply requests
- * of a fault kind that is not listed in fuzzed_kinds[] are not dispatched at all.
+ * the signal stubs and the seccomp filter that make applies safe. Requests that
+ * name a fault kind not listed in fuzzed_kinds[] are not dispatched at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,7 @@ static void finding(bool known, const char *what, const char *line, size_t len)
 }
 static struct session sessions[2];
 static uint64_t clock_offset_ns;
+static uint64_t events_seen;
 
 /* ---- layer 1: line_buffer against a reference splitter ---- */
 
@@ -313,8 +315,9 @@ static bool kind_fuzzed(const char *kind)
 	return false;
 }
 
-/* Whether line may reach dispatch_line(): not an apply of a kind this harness
- * does not know to be safe. Decoded exactly as dispatch.c decodes it. */
+/* Whether line may reach dispatch_line(): not a request (apply, plan, or any op
+ * to come) naming a fault kind this harness does not know to be safe. Decoded
+ * exactly as dispatch.c decodes it. */
 static bool may_dispatch(const char *line, size_t len)
 {
 	static bool warned;
@@ -323,15 +326,15 @@ static bool may_dispatch(const char *line, size_t len)
 
 	if (protocol_decode(line, len, &msg, NULL, 0) < 0)
 		return true;
-	const char *op = json_string_value(json_object_get(msg, "op"));
 	const char *kind =
 		json_string_value(json_object_get(json_object_get(msg, "fault"), "kind"));
-	if (op && !strcmp(op, "apply") && kind && fault_ops_find(kind) && !kind_fuzzed(kind)) {
+	if (kind && fault_ops_find(kind) && !kind_fuzzed(kind)) {
 		ok = false;
 		if (!warned) {
 			fprintf(stderr,
-				"fuzz_protocol: not dispatching apply of kind \"%s\": add it to "
-				"fuzzed_kinds once it is known to be safe under fuzz_sandbox\n",
+				"fuzz_protocol: not dispatching requests for fault kind \"%s\": "
+				"add it to fuzzed_kinds once it is known to be safe under "
+				"fuzz_sandbox\n",
 				kind);
 			warned = true;
 		}
@@ -340,18 +343,22 @@ static bool may_dispatch(const char *line, size_t len)
 	return ok;
 }
 
-/* The id a reply to line must carry, or -1 when the request has no valid one. */
-static int64_t request_id(const char *line, size_t len)
+/* The id a reply to line must carry, or -1 when the request has no valid one.
+ * *ret_plan: whether it is a plan request (which must change nothing). */
+static int64_t request_id(const char *line, size_t len, bool *ret_plan)
 {
 	json_t *msg = NULL;
 	const char *op;
 	uint64_t id;
 	int64_t ret = -1;
 
+	*ret_plan = false;
 	if (protocol_decode(line, len, &msg, NULL, 0) < 0)
 		return -1;
-	if (protocol_request_envelope(msg, &id, &op, NULL, 0) == 0)
+	if (protocol_request_envelope(msg, &id, &op, NULL, 0) == 0) {
 		ret = (int64_t)id;
+		*ret_plan = !strcmp(op, "plan");
+	}
 	json_decref(msg);
 	return ret;
 }
@@ -391,6 +398,7 @@ static unsigned collect(struct session *s, int64_t *ret_id)
 			abort();
 		}
 		if (json_object_get(msg, "event")) {
+			events_seen++;
 			CHECK(json_is_string(json_object_get(msg, "event")));
 			CHECK(!json_object_get(msg, "ok"));
 		} else {
@@ -447,7 +455,10 @@ static void request(struct session *s, const char *line, size_t len)
 	if (!may_dispatch(line, len))
 		return;
 
-	int64_t want_id = request_id(line, len), got_id;
+	bool plan;
+	int64_t want_id = request_id(line, len, &plan), got_id;
+	size_t faults_before = srv.registry.count;
+	uint64_t events_before = events_seen, signals_before = fuzz_sandbox_signals();
 	if (verbose)
 		fprintf(stderr, "%s > %.*s\n", s == &sessions[0] ? "A" : "B", (int)len, line);
 	dispatch_line(s->c, line, len);
@@ -460,6 +471,13 @@ static void request(struct session *s, const char *line, size_t len)
 			replies ? "more than one reply to one request" : "no reply to a request",
 			line, len);
 		return collect_all();
+	}
+	/* The dry run changes nothing and tells nobody. */
+	if (plan && (srv.registry.count != faults_before || events_seen != events_before ||
+		     fuzz_sandbox_signals() != signals_before)) {
+		fprintf(stderr, "fuzz_protocol: a plan request changed something: %.*s\n", (int)len,
+			line);
+		abort();
 	}
 	if (want_id >= 0 && got_id != want_id) {
 		fprintf(stderr, "fuzz_protocol: reply id %lld to request id %lld: %.*s\n",
