@@ -46,6 +46,7 @@ struct sample {
 
 struct sample_series {
 	char *probe; /* the probe's name in the scenario; owned */
+	const char *kind; /* "http", "tcp", "command", "prometheus": a static string */
 	struct sample *v; /* owned, n valid of cap */
 	size_t n, cap;
 	char *last_error; /* the latest failure message, for reports; owned; may be NULL */

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "report.h"
+
+#include <stdlib.h>
+
+const char *report_phase_name(enum report_phase p)
+{
+	static const char *const names[PHASE_COUNT] = {
+		[PHASE_BASELINE] = "baseline",
+		[PHASE_FAULT] = "fault",
+		[PHASE_RECOVERY] = "recovery",
+	};
+	return (unsigned)p < PHASE_COUNT ? names[p] : "unknown";
+}
+
+void report_clear(struct report *r)
+{
+	for (size_t i = 0; i < r->n_faults; i++) {
+		free(r->faults[i].configured);
+		free(r->faults[i].observed);
+		free(r->faults[i].error);
+	}
+	free(r->faults);
+	free(r->slos);
+	free(r->verdict_detail);
+	*r = (struct report){ 0 };
+}
