@@ -106,7 +106,9 @@ int sv_missing(struct sv_ctx *c, const struct ynode *m, const char *key, const c
 			expected);
 }
 
-int sv_string(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret)
+/* The shared body of sv_string() and sv_text(): newlines_ok admits tab, LF and CR. */
+static int check_string(struct sv_ctx *c, const char *what, const struct ynode *n, bool newlines_ok,
+			const char **ret)
 {
 	char found[96];
 
@@ -118,8 +120,31 @@ int sv_string(struct sv_ctx *c, const char *what, const struct ynode *n, const c
 		return sv_error(c, n->line, n->col,
 				"%s: expected a string without NUL characters, found %s", what,
 				ynode_describe(n, found, sizeof(found)));
+	/* The injector refuses control characters in every string it is sent, and a
+	 * terminal would act on them when the value is printed: refuse them here, where
+	 * the error can say where they are. */
+	for (size_t i = 0; i < n->len; i++) {
+		unsigned char ch = (unsigned char)n->value[i];
+		if (newlines_ok && (ch == '\t' || ch == '\n' || ch == '\r'))
+			continue;
+		if (ch < 0x20 || ch == 0x7f)
+			return sv_error(c, n->line, n->col,
+					"%s: expected a string without control characters%s, found %s",
+					what, newlines_ok ? " other than tab and newline" : "",
+					ynode_describe(n, found, sizeof(found)));
+	}
 	*ret = n->value;
 	return 0;
+}
+
+int sv_string(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret)
+{
+	return check_string(c, what, n, false, ret);
+}
+
+int sv_text(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret)
+{
+	return check_string(c, what, n, true, ret);
 }
 
 int sv_duration(struct sv_ctx *c, const char *what, const struct ynode *n, uint64_t *ret_ns)
@@ -532,7 +557,7 @@ static int check_root(struct sv_ctx *c, const struct yaml_tree *t, struct scenar
 	if ((v = ynode_get(root, "description"))) {
 		const char *d;
 
-		if (sv_string(c, "description", v, &d) >= 0 && !(s->description = strdup(d)))
+		if (sv_text(c, "description", v, &d) >= 0 && !(s->description = strdup(d)))
 			return sv_oom(c);
 	}
 	if ((v = ynode_get(root, "injector")))

@@ -47,10 +47,15 @@ int sv_missing(struct sv_ctx *c, const struct ynode *m, const char *key, const c
 	       const char *expected);
 
 /*
- * A non-empty, non-null scalar without NUL bytes. *ret points into the tree (it
- * lives as long as the tree). what names the value in messages ("target.comm").
+ * A non-empty, non-null scalar without NUL or other control characters (the
+ * injector refuses them in every string). *ret points into the tree (it lives as
+ * long as the tree). what names the value in messages ("target.comm").
  */
 int sv_string(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret);
+
+/* Free text that stays in the controller (a description, an HTTP body): as
+ * sv_string(), but tab, LF and CR are allowed. */
+int sv_text(struct sv_ctx *c, const char *what, const struct ynode *n, const char **ret);
 
 /* A duration (parse_duration_ns): the parser's message is reported on failure. */
 int sv_duration(struct sv_ctx *c, const char *what, const struct ynode *n, uint64_t *ret_ns);

@@ -184,7 +184,7 @@ static int convert_network_target(struct sv_ctx *c, const struct ynode *fault, j
 		r = sv_error(c, v->line, v->col,
 			     "target.direction: %s is not supported yet; this version acts on "
 			     "egress only",
-			     s);
+			     ynode_describe(v, found, sizeof(found)));
 	if (!(v = ynode_get(n, "interface")))
 		r = sv_missing(c, n, "interface", "in target",
 			       "an interface name, a list of names, or all");

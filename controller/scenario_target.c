@@ -95,7 +95,7 @@ static int cmdline_value(struct sv_ctx *c, const char *what, const struct ynode 
 {
 	const char *re;
 	regex_t compiled;
-	char why[128];
+	char why[128], found[96];
 	int r = sv_string(c, what, n, &re);
 
 	if (r < 0)
@@ -108,8 +108,8 @@ static int cmdline_value(struct sv_ctx *c, const char *what, const struct ynode 
 		regerror(r, &compiled, why, sizeof(why));
 		return sv_error(
 			c, n->line, n->col,
-			"%s: expected a POSIX extended regular expression, found \"%s\": %s", what,
-			re, why);
+			"%s: expected a POSIX extended regular expression, found %s: %s", what,
+			ynode_describe(n, found, sizeof(found)), why);
 	}
 	regfree(&compiled);
 	return set(c, obj, "cmdline", json_string(re));
@@ -133,6 +133,7 @@ static int cgroup_value(struct sv_ctx *c, const char *what, const struct ynode *
 static int unit_value(struct sv_ctx *c, const char *what, const struct ynode *n, json_t *obj)
 {
 	const char *unit;
+	char found[96];
 	int r = sv_string(c, what, n, &unit);
 
 	if (r < 0)
@@ -140,8 +141,8 @@ static int unit_value(struct sv_ctx *c, const char *what, const struct ynode *n,
 	if (strchr(unit, '/') || !strchr(unit, '.') || n->len > 255)
 		return sv_error(
 			c, n->line, n->col,
-			"%s: expected a systemd unit name such as nginx.service, found \"%s\"",
-			what, unit);
+			"%s: expected a systemd unit name such as nginx.service, found %s", what,
+			ynode_describe(n, found, sizeof(found)));
 	return set(c, obj, "unit", json_string(unit));
 }
 
