@@ -14,12 +14,13 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "yaml_tree.h"
 
 /* Bounds that keep a hostile file from exhausting the controller. */
 #define SCENARIO_MAX_FILE_BYTES (1024 * 1024)
-#define SCENARIO_MAX_NODES 100000 /* after alias expansion */
-#define SCENARIO_MAX_ALIASES 1000
-#define SCENARIO_MAX_DEPTH 64
+#define SCENARIO_MAX_NODES YAML_TREE_MAX_NODES /* after alias expansion */
+#define SCENARIO_MAX_ALIASES YAML_TREE_MAX_ALIASES
+#define SCENARIO_MAX_DEPTH YAML_TREE_MAX_DEPTH
 #define SCENARIO_MAX_FAULTS 1000
 
 enum injector_transport {

@@ -125,6 +125,7 @@ static int read_fault_request(struct request *req, struct apply_request *ar,
 		.declared_controller_pid = c->declared_controller_pid,
 		.peer_uid = c->peer_uid,
 		.peer_gid = c->peer_gid,
+		.policy = c->server->registry.policy,
 	};
 	if (c->peer_pid > 0 && procfs_read_stat(c->peer_pid, &st) == 0)
 		ctx->peer_session = st.session;
@@ -167,7 +168,7 @@ typedef int (*fault_request_fn)(struct registry *reg, const struct apply_request
 				const struct fault_context *ctx, json_t **ret_result, char *err,
 				size_t errlen);
 
-static void handle_fault_request(struct request *req, fault_request_fn fn)
+static void handle_fault_request(struct request *req, const char *op, fault_request_fn fn)
 {
 	struct apply_request ar;
 	struct fault_context ctx;
@@ -179,6 +180,11 @@ static void handle_fault_request(struct request *req, fault_request_fn fn)
 	if (r < 0)
 		return reply_error(req, r, err);
 	r = fn(&req->conn->server->registry, &ar, &ctx, &result, err, sizeof(err));
+	/* Refusals by the blast-radius rules or the policy are part of the audit
+	 * trail: someone asked for what they may not have. */
+	if (r == -EPERM)
+		log_info("session %llu (uid %u): %s of %s refused: %s",
+			 (unsigned long long)ar.session_id, (unsigned)ar.uid, op, ar.kind, err);
 	if (r < 0)
 		return reply_error(req, r, err);
 	reply_ok(req, result);
@@ -186,14 +192,14 @@ static void handle_fault_request(struct request *req, fault_request_fn fn)
 
 static void handle_apply(struct request *req)
 {
-	handle_fault_request(req, registry_apply);
+	handle_fault_request(req, "apply", registry_apply);
 }
 
 /* The dry run: validates and resolves a fault exactly as apply would, and says
  * what apply would do, without journaling or changing anything. */
 static void handle_plan(struct request *req)
 {
-	handle_fault_request(req, registry_plan);
+	handle_fault_request(req, "plan", registry_plan);
 }
 
 static void handle_revert(struct request *req)

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct policy;
+
 /* Who is asking, for the blast-radius rules. Filled in by the server from
  * SO_PEERCRED, never from the request alone. */
 struct fault_context {
@@ -32,6 +34,9 @@ struct fault_context {
 	pid_t controller_session;
 	uid_t peer_uid;
 	gid_t peer_gid;
+	/* The target policy (policy.h), NULL when none: faults check the objects they
+	 * resolve against it and refuse more, never less. */
+	const struct policy *policy;
 };
 
 /* An active fault, as the registry holds it. */

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
+#include "policy.h"
 #include "protocol.h"
 #include "recovery.h"
 #include "sandbox.h"
@@ -33,6 +34,8 @@ struct options {
 	const char *socket_path;
 	const char *state_dir;
 	const char *group;
+	const char *policy_path;
+	bool policy_given;
 	bool stdio;
 	bool recover;
 	bool print_seccomp;
@@ -52,6 +55,7 @@ static void usage(FILE *out)
 		"  --group NAME       group allowed on the socket besides root (default " DEFAULT_GROUP
 		" if it exists)\n"
 		"  --grace DURATION   added to each fault's duration for its hard TTL (default 10s)\n"
+		"  --policy FILE      the target policy (default " POLICY_DEFAULT_PATH ", if it exists)\n"
 		"  --log-level LEVEL  error, warning, info (default) or debug\n"
 		"  --print-seccomp    print the seccomp allow-list loaded after setup, then exit\n"
 		"  --version\n");
@@ -69,6 +73,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_LOG_LEVEL,
 		OPT_VERSION,
 		OPT_PRINT_SECCOMP,
+		OPT_POLICY,
 	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -80,13 +85,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "print-seccomp", no_argument, NULL, OPT_PRINT_SECCOMP },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char err[512];
 	int c;
 
-	*o = (struct options){ .grace_ns = DEFAULT_GRACE_NS };
+	*o = (struct options){ .grace_ns = DEFAULT_GRACE_NS, .policy_path = POLICY_DEFAULT_PATH };
 	o->state_dir = getenv("FAULTLINE_STATE_DIR") ?: DEFAULT_STATE_DIR;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
 		switch (c) {
@@ -122,6 +128,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		case OPT_PRINT_SECCOMP:
 			o->print_seccomp = true;
+			break;
+		case OPT_POLICY:
+			o->policy_path = optarg;
+			o->policy_given = true;
 			break;
 		case OPT_VERSION:
 			printf("faultlined %s (protocol %d)\n", FAULTLINE_VERSION,
@@ -252,7 +262,9 @@ int main(int argc, char **argv)
 	struct event_loop *loop = NULL;
 	struct journal *journal = NULL;
 	struct server server;
+	_cleanup_(policy_freep) struct policy *policy = NULL;
 	_cleanup_close_ int signal_fd = -1, tick_fd = -1;
+	char err[1024];
 	int r;
 
 	log_set_program("faultlined");
@@ -284,6 +296,19 @@ int main(int argc, char **argv)
 		return r < 0 ? 1 : 0;
 	}
 
+	/* The policy is read with full root, before anything is served; a policy that
+	 * exists but cannot be read or is invalid stops the injector: serving with
+	 * half a policy would do what the operator forbade. */
+	r = policy_load(o.policy_path, &policy, err, sizeof(err));
+	if (r == -ENOENT && !o.policy_given)
+		log_debug("no policy at %s", o.policy_path);
+	else if (r == -ENOENT)
+		return log_error("%s: no such policy file", o.policy_path), 1;
+	else if (r < 0)
+		return log_error("%s", err), 1;
+	else
+		log_info("policy %s loaded", o.policy_path);
+
 	r = journal_open(o.state_dir, &journal);
 	if (r < 0)
 		return log_error_errno(r, "cannot open the journal in %s", o.state_dir), 1;
@@ -294,6 +319,7 @@ int main(int argc, char **argv)
 	server_init(&server, loop, o.state_dir);
 	registry_init(&server.registry, journal, o.grace_ns, dispatch_event, &server);
 	server.registry.loop = loop;
+	server.registry.policy = policy;
 	if (o.stdio)
 		r = server_add_stdio(&server, STDIN_FILENO, STDOUT_FILENO);
 	else

@@ -35,7 +35,9 @@
 #include "net_qdisc.h"
 #include "net_rtnl.h"
 #include "parse.h"
+#include "policy.h"
 #include "protocol.h"
+#include "time_util.h"
 
 #define NET_MAX_INTERFACES 64
 
@@ -170,6 +172,48 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 	return 0;
 }
 
+/* The target policy (policy.h) for a resolved plan: the namespace, by name under
+ * /run/netns ("host" for ours) and by path; each interface; the delay and loss. */
+static int check_policy(const struct policy *policy, const struct netns_ref *ref,
+			const json_t *interfaces, const struct netem_params *netem, char *err,
+			size_t errlen)
+{
+	const char *name = NULL, *refusal;
+	char what[64];
+	size_t i;
+	json_t *e;
+	int r;
+
+	if (!policy)
+		return 0;
+	if (ref->own)
+		name = "host";
+	else if (strncmp(ref->path, NETNS_RUN_DIR "/", strlen(NETNS_RUN_DIR) + 1) == 0)
+		name = ref->path + strlen(NETNS_RUN_DIR) + 1;
+	refusal = policy_refuse_netns(policy, name, ref->own ? NULL : ref->path);
+	if (refusal) {
+		errbuf_set(err, errlen, "%s: %s", ref->label, refusal);
+		return -EPERM;
+	}
+	json_array_foreach(interfaces, i, e) {
+		const char *ifname = json_string_value(json_object_get(e, "ifname"));
+		refusal = policy_refuse_interface(policy, ifname ?: "");
+		if (refusal) {
+			errbuf_set(err, errlen, "interface %s in %s: %s", ifname ?: "?",
+				   ref->label, refusal);
+			return -EPERM;
+		}
+	}
+	snprintf(what, sizeof(what), "delay %llu ms",
+		 (unsigned long long)(netem->delay_ns / NSEC_PER_MSEC));
+	r = policy_check_limit(policy, POLICY_MAX_DELAY, netem->delay_ns, what, err, errlen);
+	if (r < 0)
+		return r;
+	snprintf(what, sizeof(what), "loss %g%%", netem->loss);
+	return policy_check_limit(policy, POLICY_MAX_LOSS, (uint64_t)(netem->loss * 10000.0 + 0.5),
+				  what, err, errlen);
+}
+
 static int net_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			char *err, size_t errlen)
 {
@@ -255,7 +299,10 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 			return r;
 	}
 
-	(void)ctx; /* the blast radius of a qdisc is the interface, checked above */
+	/* The blast radius of a qdisc is its interface: the policy may narrow which. */
+	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
+	if (r < 0)
+		return r;
 	plan = json_pack("{s:o, s:I, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref), "handle",
 			 (json_int_t)NET_FAULT_HANDLE, "netem", json_object_get(params, "netem"),
 			 "interfaces", list, "all", all);

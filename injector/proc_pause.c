@@ -13,6 +13,7 @@
 #include "cgroup_freeze.h"
 #include "fault.h"
 #include "macro.h"
+#include "policy.h"
 #include "proc_select.h"
 #include "proc_target.h"
 #include "proc_targets_json.h"
@@ -69,8 +70,15 @@ static int pause_validate(const json_t *params, const struct fault_context *ctx,
 				   "nothing else");
 			return -EINVAL;
 		}
+		const char *refusal = policy_refuse_cgroup(ctx->policy, cgroup);
+		if (refusal) {
+			json_decref(selection);
+			errbuf_set(err, errlen, "refused to freeze cgroup %s: %s", cgroup, refusal);
+			return -EPERM;
+		}
 		/* Freezing a cgroup freezes everything below it: it must not hold
-		 * anything the blast-radius rules protect (ourselves included). */
+		 * anything the blast-radius rules protect (ourselves included), nor
+		 * anything the policy keeps out of reach. */
 		json_t *refused = json_array_get(json_object_get(selection, "refused"), 0);
 		if (refused) {
 			errbuf_set(err, errlen,

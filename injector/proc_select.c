@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "policy.h"
 #include "proc_target.h"
 #include "protocol.h"
 
@@ -567,7 +568,11 @@ static int consider(const struct proc_stat *st, void *userdata)
 	c->have_uid = c->have_cmdline = c->have_cgroups = false;
 	if (!spec_matches(s->spec, c))
 		goto out;
+	/* The built-in rules first, so that their refusal is the one reported; the
+	 * policy can only refuse more. */
 	const char *refusal = proc_blast_radius_refusal(st, s->ctx);
+	if (!refusal)
+		refusal = policy_refuse_process(s->ctx->policy, st->comm, candidate_cgroups(c));
 	if (refusal) {
 		s->n_refused++;
 		s->last_refusal = refusal;
@@ -712,8 +717,11 @@ int selection_run(const struct selection_spec *spec, const struct fault_context 
 				return r;
 		}
 		if (s.n_refused && spec->include.has_pid) {
-			errbuf_set(err, errlen, "refused pid %d: %s (blast-radius policy)",
-				   (int)spec->include.pid, s.last_refusal);
+			errbuf_set(err, errlen, "refused pid %d: %s%s", (int)spec->include.pid,
+				   s.last_refusal,
+				   strncmp(s.last_refusal, "refused by policy", 17) == 0
+					   ? ""
+					   : " (built-in blast-radius rule)");
 			return -EPERM;
 		}
 	} else {

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "policy.h"
 #include "protocol.h"
 #include "time_util.h"
 
@@ -218,8 +219,27 @@ static int check_request(struct registry *reg, const struct fault_ops *ops,
 		errbuf_set(err, errlen, "too many active faults (at most %d)", REGISTRY_MAX_FAULTS);
 		return -EBUSY;
 	}
-
+	if (req->duration_ns) {
+		char what[64];
+		snprintf(what, sizeof(what), "duration %llu ms",
+			 (unsigned long long)(req->duration_ns / NSEC_PER_MSEC));
+		return policy_check_limit(reg->policy, POLICY_MAX_DURATION, req->duration_ns, what,
+					  err, errlen);
+	}
 	return 0;
+}
+
+/* The policy's limits on what a plan resolved to: how many processes it acts on. */
+static int check_plan_limits(struct registry *reg, const json_t *plan, char *err, size_t errlen)
+{
+	const json_t *targets = json_object_get(plan, "targets");
+	char what[64];
+
+	if (!json_is_array(targets))
+		return 0;
+	snprintf(what, sizeof(what), "%zu target processes", json_array_size(targets));
+	return policy_check_limit(reg->policy, POLICY_MAX_TARGETS, json_array_size(targets), what,
+				  err, errlen);
 }
 
 /* What apply and plan share: the request's checks, the kind's validate() (the
@@ -239,6 +259,9 @@ static int prepare(struct registry *reg, const struct fault_ops *ops,
 	if (r < 0)
 		return r;
 	r = check_exclusive_targets(reg, ops, plan, err, errlen);
+	if (r < 0)
+		return r;
+	r = check_plan_limits(reg, plan, err, errlen);
 	if (r < 0)
 		return r;
 	*ret_description = ops->describe(plan);

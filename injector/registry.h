@@ -39,6 +39,7 @@ struct registry {
 	size_t count;
 	uint64_t next_seq;
 	uint64_t grace_ns;
+	const struct policy *policy; /* NULL: none; set by main, outlives the registry */
 	registry_event_fn emit;
 	void *emit_userdata;
 	struct event_loop *loop; /* for the process connector; may be NULL */

@@ -8,7 +8,7 @@
  * form we want to rely on. Here every node keeps its 1-based line:col, aliases
  * point at the anchored node (shared, never copied), and the size a node *would*
  * have if every alias under it were expanded is computed as the tree is built, so
- * the limits of scenario.h are enforced before the tree can grow past them.
+ * the limits below are enforced before the tree can grow past them.
  *
  * The tree owns every node; freeing the tree frees them all. Because of aliases a
  * node may be reachable from several parents, so never free a single node.
@@ -20,6 +20,11 @@
 #include <stdint.h>
 
 #include "diag.h"
+
+/* Bounds that keep a hostile file from exhausting its reader. */
+#define YAML_TREE_MAX_NODES 100000 /* after alias expansion */
+#define YAML_TREE_MAX_ALIASES 1000
+#define YAML_TREE_MAX_DEPTH 64
 
 enum ynode_kind {
 	YNODE_SCALAR,
@@ -79,7 +84,7 @@ struct yaml_tree {
  * diags and *ret untouched, for anything that stops parsing: invalid UTF-8 or
  * control bytes, YAML syntax errors (a tab in indentation gets its own message),
  * more than one document, unknown or recursive aliases, and the limits
- * SCENARIO_MAX_ALIASES, SCENARIO_MAX_NODES and SCENARIO_MAX_DEPTH. Returns -ENOMEM
+ * YAML_TREE_MAX_ALIASES, YAML_TREE_MAX_NODES and YAML_TREE_MAX_DEPTH. Returns -ENOMEM
  * on allocation failure. Does not block and does not log.
  */
 int yaml_tree_parse(const char *name, const char *buf, size_t len, struct yaml_tree **ret,

@@ -13,7 +13,6 @@
 #include <stdarg.h>
 #include <yaml.h>
 
-#include "scenario.h"
 #include "yaml_tree.h"
 
 /* An open collection: the node, and for a mapping the key waiting for its value. */
@@ -33,7 +32,7 @@ struct builder {
 	size_t len;
 	struct diag_list *diags;
 	struct yaml_tree *tree;
-	struct frame stack[SCENARIO_MAX_DEPTH];
+	struct frame stack[YAML_TREE_MAX_DEPTH];
 	size_t depth;
 	struct anchor *anchors;
 	size_t n_anchors, cap_anchors;
@@ -371,8 +370,8 @@ static int check_tag(struct builder *b, const yaml_char_t *tag, const yaml_mark_
 	if (!tag)
 		return 0;
 	return problem(b, mark->line + 1, mark->column + 1,
-		       "expected a value without a YAML tag, found the tag '%s'; scenario values "
-		       "are written plainly",
+		       "expected a value without a YAML tag, found the tag '%s'; values are "
+		       "written plainly",
 		       (const char *)tag);
 }
 
@@ -434,14 +433,14 @@ static int add_child(struct builder *b, struct ynode *child, unsigned line, unsi
 	if (child->height + 1 > parent->height)
 		parent->height = child->height + 1;
 	parent->expanded += child->expanded;
-	if (parent->expanded > SCENARIO_MAX_NODES) {
+	if (parent->expanded > YAML_TREE_MAX_NODES) {
 		if (b->tree->n_aliases == 0)
 			return fatal(b, line, col, "expected at most %d YAML nodes, found more",
-				     SCENARIO_MAX_NODES);
+				     YAML_TREE_MAX_NODES);
 		return fatal(b, line, col,
 			     "expected at most %d YAML nodes with aliases expanded, found more; "
 			     "aliases must not multiply the document (is this an alias bomb?)",
-			     SCENARIO_MAX_NODES);
+			     YAML_TREE_MAX_NODES);
 	}
 	return 0;
 }
@@ -509,10 +508,10 @@ static int open_collection(struct builder *b, enum ynode_kind kind, const yaml_e
 	struct ynode *n;
 	int r;
 
-	if (b->depth >= SCENARIO_MAX_DEPTH)
+	if (b->depth >= YAML_TREE_MAX_DEPTH)
 		return fatal(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
 			     "expected at most %d levels of nesting, found more",
-			     SCENARIO_MAX_DEPTH);
+			     YAML_TREE_MAX_DEPTH);
 	r = tree_new_node(b->tree, kind, &ev->start_mark, &n);
 	if (r < 0)
 		return r;
@@ -576,9 +575,9 @@ static int add_alias(struct builder *b, const yaml_event_t *ev)
 	unsigned line = ev->start_mark.line + 1, col = ev->start_mark.column + 1;
 	struct ynode *n;
 
-	if (++b->tree->n_aliases > SCENARIO_MAX_ALIASES)
+	if (++b->tree->n_aliases > YAML_TREE_MAX_ALIASES)
 		return fatal(b, line, col, "expected at most %d aliases, found more",
-			     SCENARIO_MAX_ALIASES);
+			     YAML_TREE_MAX_ALIASES);
 	n = find_anchor(b, name);
 	if (!n)
 		return fatal(b, line, col,
@@ -590,11 +589,11 @@ static int add_alias(struct builder *b, const yaml_event_t *ev)
 			     "expected an alias to a complete node, found '*%s' inside the node "
 			     "anchored as '&%s' (recursive aliases are not allowed)",
 			     name, name);
-	if (b->depth + n->height > SCENARIO_MAX_DEPTH)
+	if (b->depth + n->height > YAML_TREE_MAX_DEPTH)
 		return fatal(b, line, col,
 			     "expected at most %d levels of nesting, found more once '*%s' is "
 			     "expanded",
-			     SCENARIO_MAX_DEPTH, name);
+			     YAML_TREE_MAX_DEPTH, name);
 	return add_child(b, n, line, col);
 }
 
