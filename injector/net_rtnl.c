@@ -12,6 +12,7 @@
 #include <sys/time.h>
 
 #include "macro.h"
+#include "sandbox.h"
 
 /* Large enough for any dump message the kernel builds (it sizes them to the
  * reader's buffer, up to 32 KiB) and for an ack carrying an extended message. */
@@ -50,13 +51,23 @@ struct open_job {
 	int r;
 };
 
-/* Runs in the helper thread: the namespace switch dies with the thread. */
+/* Runs in the helper thread: the namespace switch dies with the thread, and so
+ * does CAP_SYS_ADMIN, which this thread alone raises, for setns() only. */
 static void *open_in_netns(void *arg)
 {
 	struct open_job *job = arg;
+	int r;
 
-	if (setns(job->netns_fd, CLONE_NEWNET) < 0) {
-		job->r = negative_errno();
+	r = sandbox_thread_raise_sys_admin();
+	if (r < 0) {
+		job->r = r;
+		return NULL;
+	}
+	r = setns(job->netns_fd, CLONE_NEWNET) < 0 ? negative_errno() : 0;
+	if (sandbox_thread_lower_sys_admin() < 0 && r == 0)
+		r = -EPERM; /* never go on holding it */
+	if (r < 0) {
+		job->r = r;
 		return NULL;
 	}
 	job->r = rtnl_socket(&job->fd);

@@ -13,6 +13,15 @@
  * has and is told so. Returns 0 or -errno. */
 int sandbox_drop_capabilities(void);
 
+/*
+ * CAP_SYS_ADMIN is kept permitted but not effective: a thread that must enter a
+ * namespace raises it for itself, calls setns(), and lowers it again (or exits).
+ * Capabilities are per thread, so no other thread ever holds it. Both return 0
+ * or -errno; raising is a no-op when it is not permitted.
+ */
+int sandbox_thread_raise_sys_admin(void);
+int sandbox_thread_lower_sys_admin(void);
+
 /* The kept capabilities as text ("cap_kill,cap_net_admin=ep"), for logs; static. */
 const char *sandbox_kept_capabilities(void);
 

@@ -135,6 +135,10 @@ static const char *const allowed_syscalls[] = {
 	"kill",
 	"tgkill",
 	"setns",
+	/* raising CAP_SYS_ADMIN in the thread that enters a namespace, and only
+	 * there (sandbox_thread_raise_sys_admin) */
+	"capget",
+	"capset",
 	/* shutting down and the controller's own exit */
 	"wait4",
 	"waitid",
