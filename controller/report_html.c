@@ -156,7 +156,8 @@ static void put_slo_table(FILE *f, const struct report *r)
 			if (valued)
 				report_format_value(report_objective_unit(objective), sp->value,
 						    value, sizeof(value));
-			fprintf(f, "<tr class=\"slo\" data-verdict=\"%s\">", report_verdict_name(sp->verdict));
+			fprintf(f, "<tr class=\"slo\" data-verdict=\"%s\">",
+				report_verdict_name(sp->verdict));
 			put_td(f, NULL, s->name);
 			put_td(f, NULL, s->probe);
 			put_td(f, NULL, report_phase_name(p));
