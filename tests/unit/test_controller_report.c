@@ -430,6 +430,32 @@ static void test_html(void **state)
 	fixture_free(&fx);
 }
 
+/* Two hours at 50/s (360,000 samples): 15 s buckets, at most 600 points a line. */
+static void test_html_bounded(void **state)
+{
+	struct sample_series s = { .kind = "http" };
+	struct report r = { .scenario_name = "long", .verdict = "PASSED" };
+	_cleanup_free_ char *doc = NULL;
+	uint64_t t0 = 1000 * NSEC_PER_SEC, len = 2 * 3600 * NSEC_PER_SEC;
+
+	s.probe = strdup("long-probe");
+	assert_non_null(s.probe);
+	for (uint64_t t = 0; t < len; t += 20 * NSEC_PER_MSEC) {
+		struct sample x = { .t_ns = t0 + t,
+				    .latency_ns = 5 * NSEC_PER_MSEC + t % 7,
+				    .value = NAN };
+		assert_int_equal(sample_series_add(&s, &x), 0);
+	}
+	r.start_ns = r.phase_start_ns[PHASE_BASELINE] = t0;
+	r.end_ns = r.phase_end_ns[PHASE_BASELINE] = t0 + len;
+	r.series = &s;
+	r.n_series = 1;
+	doc = render(report_write_html, &r);
+	assert_int_equal(count_of(doc, "data-points=\"480\""), 5);
+	assert_true(strlen(doc) < 200 * 1024);
+	sample_series_clear(&s);
+}
+
 static void test_csv(void **state)
 {
 	struct fixture fx;
@@ -522,8 +548,8 @@ int main(void)
 		cmocka_unit_test(test_csv_field),    cmocka_unit_test(test_format),
 		cmocka_unit_test(test_stats),	     cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_hostile), cmocka_unit_test(test_junit),
-		cmocka_unit_test(test_html),	     cmocka_unit_test(test_csv),
-		cmocka_unit_test(test_write_path),
+		cmocka_unit_test(test_html),	     cmocka_unit_test(test_html_bounded),
+		cmocka_unit_test(test_csv),	     cmocka_unit_test(test_write_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
