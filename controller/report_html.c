@@ -233,7 +233,7 @@ static void put_summary_row(FILE *f, const struct sample_series *s, const char *
 			first = false;
 		}
 	fputs("</td>", f);
-	if (sum->count) {
+	if (sum->n_latency) {
 		put_ms(f, (double)sum->p50_ns / 1e6);
 		put_ms(f, (double)sum->p90_ns / 1e6);
 		put_ms(f, (double)sum->p99_ns / 1e6);
@@ -370,11 +370,11 @@ static int put_probe_charts(FILE *f, const struct report *r, const struct decora
 	x = mem, p50 = x + n, p90 = p50 + n, p99 = p90 + n, err = p99 + n, thr = err + n;
 	val = thr + n;
 	for (size_t i = 0; i < n; i++) {
-		bool any = b[i].count > 0;
+		bool any = b[i].count > 0, lat = b[i].n_latency > 0;
 		x[i] = secs(r, b[i].start_ns) + (double)(b[i].end_ns - b[i].start_ns) / 2e9;
-		p50[i] = any ? (double)b[i].p50_ns / 1e6 : NAN;
-		p90[i] = any ? (double)b[i].p90_ns / 1e6 : NAN;
-		p99[i] = any ? (double)b[i].p99_ns / 1e6 : NAN;
+		p50[i] = lat ? (double)b[i].p50_ns / 1e6 : NAN;
+		p90[i] = lat ? (double)b[i].p90_ns / 1e6 : NAN;
+		p99[i] = lat ? (double)b[i].p99_ns / 1e6 : NAN;
 		err[i] = any ? b[i].error_rate * 100.0 : NAN;
 		thr[i] = b[i].throughput;
 		val[i] = b[i].n_values ? b[i].value : NAN;

@@ -63,10 +63,11 @@ static json_t *summary_json(const struct probe_summary *s, const struct report *
 			json_decref(errors);
 			return NULL;
 		}
-	if (s->count)
-		latency = json_pack("{s:o, s:o, s:o, s:o, s:o}", "p50", jms((double)s->p50_ns),
-				    "p90", jms((double)s->p90_ns), "p99", jms((double)s->p99_ns),
-				    "max", jms((double)s->max_ns), "mean", jms(s->mean_ns));
+	if (s->n_latency)
+		latency = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "samples",
+				    (json_int_t)s->n_latency, "p50", jms((double)s->p50_ns), "p90",
+				    jms((double)s->p90_ns), "p99", jms((double)s->p99_ns), "max",
+				    jms((double)s->max_ns), "mean", jms(s->mean_ns));
 	else
 		latency = json_null();
 	if (s->n_values)

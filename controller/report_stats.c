@@ -15,14 +15,29 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-uint64_t quantile_sorted(const uint64_t *sorted, size_t n, double q)
+bool sample_has_latency(const struct sample *s)
+{
+	switch (s->error) {
+	case SAMPLE_REFUSED:
+	case SAMPLE_DNS:
+	case SAMPLE_TLS:
+	case SAMPLE_NO_VALUE:
+	case SAMPLE_QUERY_ERROR:
+		return false;
+	default:
+		return true;
+	}
+}
+
+uint64_t quantile_sorted(const uint64_t *sorted, size_t n, unsigned permille)
 {
 	size_t rank;
 
 	if (n == 0)
 		return 0;
-	/* Nearest rank: the smallest value with at least q of the samples at or below. */
-	rank = (size_t)ceil(q * (double)n);
+	/* Nearest rank: the smallest value with at least permille/1000 of the samples at
+	 * or below it; integer arithmetic, so that p99 of 100 samples is rank 99. */
+	rank = (size_t)(((uint64_t)n * permille + 999) / 1000);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)
@@ -30,12 +45,17 @@ uint64_t quantile_sorted(const uint64_t *sorted, size_t n, double q)
 	return sorted[rank - 1];
 }
 
-/* Sorted latencies of v[lo, hi) into scratch (room for hi - lo). */
-static void sorted_latencies(const struct sample *v, size_t lo, size_t hi, uint64_t *scratch)
+/* The sorted latencies of the latency samples of v[lo, hi) into scratch (room for
+ * hi - lo); returns how many. */
+static size_t sorted_latencies(const struct sample *v, size_t lo, size_t hi, uint64_t *scratch)
 {
+	size_t n = 0;
+
 	for (size_t i = lo; i < hi; i++)
-		scratch[i - lo] = v[i].latency_ns;
-	qsort(scratch, hi - lo, sizeof(*scratch), cmp_u64);
+		if (sample_has_latency(&v[i]))
+			scratch[n++] = v[i].latency_ns;
+	qsort(scratch, n, sizeof(*scratch), cmp_u64);
+	return n;
 }
 
 int probe_summary_compute(const struct sample_series *s, uint64_t start, uint64_t end,
@@ -67,8 +87,9 @@ int probe_summary_compute(const struct sample_series *s, uint64_t start, uint64_
 		unsigned e = x->error < SAMPLE_ERROR_COUNT ? x->error : SAMPLE_OTHER;
 
 		sum.errors[e]++;
-		total += (double)x->latency_ns;
-		if (!isnan(x->value)) {
+		if (sample_has_latency(x))
+			total += (double)x->latency_ns;
+		if (e == SAMPLE_OK && !isnan(x->value)) {
 			if (sum.n_values == 0 || x->value < sum.min_value)
 				sum.min_value = x->value;
 			if (sum.n_values == 0 || x->value > sum.max_value)
@@ -78,12 +99,14 @@ int probe_summary_compute(const struct sample_series *s, uint64_t start, uint64_
 		}
 	}
 	sum.ok = sum.errors[SAMPLE_OK];
-	sorted_latencies(s->v, lo, hi, lat);
-	sum.p50_ns = quantile_sorted(lat, sum.count, 0.50);
-	sum.p90_ns = quantile_sorted(lat, sum.count, 0.90);
-	sum.p99_ns = quantile_sorted(lat, sum.count, 0.99);
-	sum.max_ns = lat[sum.count - 1];
-	sum.mean_ns = total / (double)sum.count;
+	sum.n_latency = sorted_latencies(s->v, lo, hi, lat);
+	if (sum.n_latency) {
+		sum.p50_ns = quantile_sorted(lat, sum.n_latency, 500);
+		sum.p90_ns = quantile_sorted(lat, sum.n_latency, 900);
+		sum.p99_ns = quantile_sorted(lat, sum.n_latency, 990);
+		sum.max_ns = lat[sum.n_latency - 1];
+		sum.mean_ns = total / (double)sum.n_latency;
+	}
 	sum.error_rate = (double)(sum.count - sum.ok) / (double)sum.count;
 	if (sum.end_ns > sum.start_ns)
 		sum.throughput = (double)sum.ok * 1e9 / (double)(sum.end_ns - sum.start_ns);
@@ -141,8 +164,9 @@ int report_bucketize(const struct sample_series *s, uint64_t start, uint64_t end
 		z = sample_series_lower_bound(s, x->end_ns);
 		x->count = z - a;
 		for (size_t i = a; i < z; i++) {
-			if (s->v[i].error == SAMPLE_OK)
-				x->ok++;
+			if (s->v[i].error != SAMPLE_OK)
+				continue;
+			x->ok++;
 			if (isfinite(s->v[i].value)) {
 				sum_values += s->v[i].value;
 				x->n_values++;
@@ -150,10 +174,10 @@ int report_bucketize(const struct sample_series *s, uint64_t start, uint64_t end
 		}
 		x->throughput = (double)x->ok * 1e9 / (double)(x->end_ns - x->start_ns);
 		if (x->count) {
-			sorted_latencies(s->v, a, z, scratch);
-			x->p50_ns = quantile_sorted(scratch, x->count, 0.50);
-			x->p90_ns = quantile_sorted(scratch, x->count, 0.90);
-			x->p99_ns = quantile_sorted(scratch, x->count, 0.99);
+			x->n_latency = sorted_latencies(s->v, a, z, scratch);
+			x->p50_ns = quantile_sorted(scratch, x->n_latency, 500);
+			x->p90_ns = quantile_sorted(scratch, x->n_latency, 900);
+			x->p99_ns = quantile_sorted(scratch, x->n_latency, 990);
 			x->error_rate = (double)(x->count - x->ok) / (double)x->count;
 		}
 		if (x->n_values)

@@ -3,12 +3,18 @@
  * Statistics the report writers show about the probes' samples: a summary of a
  * window (a phase, or the whole run) and a series of time buckets for charts.
  *
- * A sample belongs to the window that holds its *scheduled* time (sample.h).
- * Latency statistics cover every sample, failed ones included: a failed sample's
- * latency runs from its scheduled time to the failure, so a timeout counts as the
- * wait it caused. Percentiles are exact, by nearest rank over the sorted latencies
- * (p = the ceil(q * n)-th smallest). Throughput counts successful samples per
- * second of the window; the error rate is failed samples over all samples.
+ * The definitions are those of the SLO evaluator (slo.h), so that a probe's
+ * summary and an SLO's value agree:
+ * - A sample belongs to the window that holds its *scheduled* time (sample.h).
+ * - Latency samples are those that reached the service or timed out: every sample
+ *   but refused connections, DNS and TLS failures and value errors (no_value,
+ *   query_error), whose latency says nothing about the service. A timeout counts
+ *   with its latency, so a stall raises the percentiles instead of vanishing.
+ * - Percentiles are exact, by nearest rank: the ceil(permille * n / 1000)-th
+ *   smallest latency, in integer arithmetic.
+ * - Throughput counts successful samples per second of the window; the error rate
+ *   is failed samples over all samples.
+ * - Values are those of successful samples that carry a number (not NaN).
  */
 #pragma once
 
@@ -23,12 +29,13 @@ struct probe_summary {
 	size_t count; /* samples in the window */
 	size_t ok; /* of which error == SAMPLE_OK */
 	size_t errors[SAMPLE_ERROR_COUNT]; /* by class; errors[SAMPLE_OK] == ok */
-	/* Latency in ns over every sample; meaningful when count > 0. */
+	size_t n_latency; /* latency samples (above) */
+	/* Latency in ns over the latency samples; meaningful when n_latency > 0. */
 	uint64_t p50_ns, p90_ns, p99_ns, max_ns;
 	double mean_ns;
 	double throughput; /* ok samples per second of the window; 0 for an empty window */
 	double error_rate; /* (count - ok) / count; 0 when count == 0 */
-	/* Values (prometheus, command): samples whose value is not NaN. */
+	/* Values (prometheus, command) of successful samples that carry one. */
 	size_t n_values;
 	double last_value; /* the latest such value (may be +-Inf); NAN when none */
 	double min_value, max_value; /* NAN when none */
@@ -39,16 +46,19 @@ struct probe_summary {
 int probe_summary_compute(const struct sample_series *s, uint64_t start, uint64_t end,
 			  struct probe_summary *ret);
 
-/* The nearest-rank q-quantile (0 < q <= 1) of n sorted values; 0 when n == 0. */
-uint64_t quantile_sorted(const uint64_t *sorted, size_t n, double q);
+/* Whether a sample's latency counts in latency statistics (above). */
+bool sample_has_latency(const struct sample *s);
+
+/* The nearest-rank quantile permille/1000 (1..1000) of n sorted values; 0 when n == 0. */
+uint64_t quantile_sorted(const uint64_t *sorted, size_t n, unsigned permille);
 
 struct report_bucket {
 	uint64_t start_ns, end_ns; /* [start, end); the last bucket may be shorter */
-	size_t count, ok;
-	uint64_t p50_ns, p90_ns, p99_ns; /* meaningful when count > 0 */
+	size_t count, ok, n_latency;
+	uint64_t p50_ns, p90_ns, p99_ns; /* meaningful when n_latency > 0 */
 	double throughput; /* ok per second of the bucket */
 	double error_rate; /* meaningful when count > 0 */
-	size_t n_values; /* finite values in the bucket */
+	size_t n_values; /* finite values of successful samples in the bucket */
 	double value; /* their mean; meaningful when n_values > 0 */
 };
 

@@ -45,7 +45,7 @@ doc = open(sys.argv[2], encoding="utf-8").read()
 documented = set(re.findall(r"`([a-z_]+(?:\[\])?(?:\.[a-z_<>0-9]+(?:\[\])?)*)`", doc))
 # Summary fields are documented once, as "….field" under the summary table.
 summary = set(re.findall(r"`…\.([a-z_<>.0-9]+)`", doc)) | {
-    "latency_ms." + k for k in ("p50", "p90", "p99", "max", "mean")} | {
+    "latency_ms." + k for k in ("samples", "p50", "p90", "p99", "max", "mean")} | {
     "values." + k for k in ("last", "min", "max")}
 missing = []
 for p in sorted(set(paths(report, ""))):

@@ -6,8 +6,9 @@
       The DOM that `chromium --dump-dom` printed: every chart is present and draws
       exactly the points the samples call for. Expectations come from the samples
       CSV (the --samples writer's output), in 1 s buckets over the run:
-        latency (p50, p90, p99) and error_rate: one point per bucket with samples;
-        throughput: one point per bucket; value: one per bucket with a finite value.
+        latency (p50, p90, p99): one point per bucket with a latency sample;
+        error_rate: one per bucket with samples; throughput: one per bucket;
+        value: one per bucket with a successful sample with a finite value.
       A point is an x,y pair of a <polyline> or a <circle class="pt">; each series'
       data-points attribute must agree with what is drawn.
   check_html.py png SCREENSHOT.png
@@ -70,22 +71,28 @@ def fail(msg):
     sys.exit(1)
 
 
+# Error classes whose latency says nothing about the service (docs/report.md).
+NO_LATENCY = {"refused", "dns", "tls", "no_value", "query_error"}
+
+
 def expected_points(samples_csv, duration_s):
     """{probe: {chart kind: points}} from the samples, in 1 s buckets."""
     n_buckets = math.ceil(duration_s)
-    by_probe = collections.defaultdict(lambda: {"any": set(), "value": set(), "kind": None})
+    by_probe = collections.defaultdict(lambda: {"any": set(), "latency": set(), "value": set()})
     with open(samples_csv, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             b = int(float(row["t_ms"]) // 1000)
             p = by_probe[row["probe"]]
             p["any"].add(b)
+            if row["error"] not in NO_LATENCY:
+                p["latency"].add(b)
             v = row["value"]
-            if v and v not in ("+Inf", "-Inf") and math.isfinite(float(v)):
+            if row["error"] == "ok" and v and v not in ("+Inf", "-Inf") and math.isfinite(float(v)):
                 p["value"].add(b)
     out = {}
     for probe, p in by_probe.items():
         out[probe] = {
-            "latency": len(p["any"]),
+            "latency": len(p["latency"]),
             "error_rate": len(p["any"]),
             "throughput": n_buckets,
             "value": len(p["value"]),

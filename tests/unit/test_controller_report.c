@@ -178,12 +178,12 @@ static void test_stats(void **state)
 
 	for (unsigned i = 0; i < 100; i++)
 		sorted[i] = i + 1;
-	assert_int_equal(quantile_sorted(sorted, 100, 0.50), 50);
-	assert_int_equal(quantile_sorted(sorted, 100, 0.90), 90);
-	assert_int_equal(quantile_sorted(sorted, 100, 0.99), 99);
-	assert_int_equal(quantile_sorted(sorted, 100, 0.999), 100);
-	assert_int_equal(quantile_sorted(sorted, 1, 0.5), 1);
-	assert_int_equal(quantile_sorted(sorted, 0, 0.5), 0);
+	assert_int_equal(quantile_sorted(sorted, 100, 500), 50);
+	assert_int_equal(quantile_sorted(sorted, 100, 900), 90);
+	assert_int_equal(quantile_sorted(sorted, 100, 990), 99);
+	assert_int_equal(quantile_sorted(sorted, 100, 999), 100);
+	assert_int_equal(quantile_sorted(sorted, 1, 500), 1);
+	assert_int_equal(quantile_sorted(sorted, 0, 500), 0);
 
 	/* 100 samples over 10 s, latency 1..100 ms added out of order; every 10th failed. */
 	for (unsigned i = 0; i < 100; i++) {
@@ -227,6 +227,27 @@ static void test_stats(void **state)
 	assert_int_equal(b[10].end_ns - b[10].start_ns, 500 * NSEC_PER_MSEC);
 	assert_int_equal(b[4].n_values, 1);
 	assert_int_equal(report_bucketize(&s, 0, 1, 0, &b, &n), -EINVAL);
+
+	/* Refused connections have no latency, and a failed sample's value is not one. */
+	sample_series_clear(&s);
+	{
+		static const struct sample v[] = {
+			{ .t_ns = 1, .latency_ns = 10, .value = 1.0 },
+			{ .t_ns = 2, .latency_ns = 20, .value = NAN },
+			{ .t_ns = 3, .latency_ns = 0, .value = NAN, .error = SAMPLE_REFUSED },
+			{ .t_ns = 4, .latency_ns = 1000, .value = 9.0, .error = SAMPLE_TIMEOUT },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+			assert_int_equal(sample_series_add(&s, &v[i]), 0);
+	}
+	assert_int_equal(probe_summary_compute(&s, 0, 10, &sum), 0);
+	assert_int_equal(sum.count, 4);
+	assert_int_equal(sum.n_latency, 3);
+	assert_int_equal(sum.p50_ns, 20);
+	assert_int_equal(sum.max_ns, 1000);
+	assert_true(fabs(sum.mean_ns - 1030.0 / 3) < 1e-9);
+	assert_int_equal(sum.n_values, 1);
+	assert_true(sum.last_value == 1.0);
 
 	assert_int_equal(report_bucket_width(40 * NSEC_PER_SEC, 600), NSEC_PER_SEC);
 	assert_int_equal(report_bucket_width(601 * NSEC_PER_SEC, 600), 2 * NSEC_PER_SEC);
