@@ -477,6 +477,26 @@ static void test_html_bounded(void **state)
 	sample_series_clear(&s);
 }
 
+/* A report with nothing in it (every pointer NULL, every time 0) is still written
+ * whole by every writer. */
+static void test_empty_report(void **state)
+{
+	struct report r = { 0 };
+	_cleanup_free_ char *json = render(report_write_json, &r);
+	_cleanup_free_ char *junit = render(report_write_junit, &r);
+	_cleanup_free_ char *html = render(report_write_html, &r);
+	_cleanup_free_ char *samples = render(report_write_samples_csv, &r);
+	_cleanup_json_ json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+
+	assert_non_null(root);
+	assert_true(json_is_null(get(root, "scenario.name")));
+	assert_int_equal(json_array_size(get(root, "slos")), 0);
+	assert_string_equal(json_string_value(get(root, "verdict")), "UNKNOWN");
+	assert_non_null(strstr(junit, "tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\""));
+	assert_non_null(strstr(html, "</html>"));
+	assert_string_equal(samples, "probe,t_ms,latency_ms,status,error,value\r\n");
+}
+
 static void test_csv(void **state)
 {
 	struct fixture fx;
@@ -571,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_json_hostile), cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_html),	     cmocka_unit_test(test_html_bounded),
 		cmocka_unit_test(test_csv),	     cmocka_unit_test(test_write_path),
+		cmocka_unit_test(test_empty_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
