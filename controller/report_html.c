@@ -27,7 +27,7 @@ static const char style[] =
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}"
 	"h3{font-size:15px;margin:18px 0 4px}"
 	"table{border-collapse:collapse;margin:4px 0}"
-	"th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+	"th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}"
 	"th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
 	".pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}"
 	".skip,.na{color:#777}.nodata,.error{color:#9a6700;font-weight:600}"

@@ -241,7 +241,9 @@ void report_format_value(enum report_unit u, double value, char *buf, size_t len
 	}
 	switch (u) {
 	case UNIT_SECONDS:
-		if (fabs(value) < 1.0)
+		if (value != 0 && fabs(value) < 1e-3)
+			snprintf(buf, len, "%.4gus", value * 1e6);
+		else if (fabs(value) < 1.0)
 			snprintf(buf, len, "%.4gms", value * 1e3);
 		else
 			snprintf(buf, len, "%.4gs", value);

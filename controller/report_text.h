@@ -63,7 +63,7 @@ enum report_unit report_objective_unit(const char *objective);
 /* "s", "fraction", "1/s", "number": the unit of the JSON value fields. */
 const char *report_unit_name(enum report_unit u);
 
-/* value formatted for people in the objective's own notation: "98.7ms", "1.25s",
+/* value formatted for people in the objective's own notation: "384.3us", "98.7ms", "1.25s",
  * "0.5%", "120/s", "0.0123"; NaN and infinities as "NaN", "+Inf", "-Inf". */
 void report_format_value(enum report_unit u, double value, char *buf, size_t len);
 

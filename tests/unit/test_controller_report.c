@@ -160,6 +160,10 @@ static void test_format(void **state)
 	s.phase[PHASE_FAULT].value = 1.5;
 	report_format_against(&s, PHASE_FAULT, buf, sizeof(buf));
 	assert_string_equal(buf, "value 1.5s against objective p50 < 150ms");
+	report_format_value(UNIT_SECONDS, 0.0003843, buf, sizeof(buf));
+	assert_string_equal(buf, "384.3us");
+	report_format_value(UNIT_SECONDS, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "0ms");
 	report_format_value(UNIT_FRACTION, 0.005, buf, sizeof(buf));
 	assert_string_equal(buf, "0.5%");
 	report_format_value(UNIT_NUMBER, -INFINITY, buf, sizeof(buf));
