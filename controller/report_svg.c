@@ -100,8 +100,10 @@ static void put_markers(FILE *f, const struct svg_chart *c)
 		fprintf(f,
 			"<g class=\"marker %s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" />",
 			m->css_class, x, MT, x, MT + PH);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x + 3,
-			MT + PH - 6 - 12 * (double)(i % 2));
+		/* Near the right edge the label goes to the left of the line. */
+		bool left = x > ML + PW - 80;
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\"%s>", left ? x - 3 : x + 3,
+			MT + PH - 6 - 12 * (double)(i % 2), left ? " text-anchor=\"end\"" : "");
 		report_put_xml(f, m->label, false);
 		fprintf(f, "</text><title>%.3f s: ", m->x);
 		report_put_xml(f, m->label, false);
