@@ -86,3 +86,57 @@ fail:
 	unlink(tmp);
 	return ret;
 }
+
+int report_path_check(const char *path)
+{
+	_cleanup_free_ char *dir_copy = NULL;
+	struct stat st;
+
+	if (!path || !*path)
+		return -EINVAL;
+	if (streq(path, "-"))
+		return 0;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	dir_copy = strdup(path);
+	if (!dir_copy)
+		return -ENOMEM;
+	if (stat(dirname(dir_copy), &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (faccessat(AT_FDCWD, dir_copy, W_OK | X_OK, AT_EACCESS) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int report_write_all(const struct report_outputs *o, const struct report *r,
+		     const char **ret_failed)
+{
+	const struct {
+		const char *path;
+		report_writer_fn writer;
+	} files[] = {
+		{ o->json, report_write_json },
+		{ o->junit, report_write_junit },
+		{ o->html, report_write_html },
+		{ o->samples, report_write_samples_csv },
+	};
+	const char *failed = NULL;
+	int first = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		int ret;
+
+		if (!files[i].path)
+			continue;
+		ret = report_write_path(files[i].path, files[i].writer, r);
+		if (ret < 0 && first == 0) {
+			first = ret;
+			failed = files[i].path;
+		}
+	}
+	if (first < 0 && ret_failed)
+		*ret_failed = failed;
+	return first;
+}

@@ -45,3 +45,27 @@ int report_write_samples_csv(const struct report *r, FILE *out);
  * writer's error, or that of open, write, fsync or rename). Blocks on the disk.
  */
 int report_write_path(const char *path, report_writer_fn writer, const struct report *r);
+
+/* The report files a run asked for; NULL members are not written. */
+struct report_outputs {
+	const char *json, *junit, *html, *samples;
+};
+
+/*
+ * Checks, before a run, that path can be written by the current user: "-", or a
+ * directory that exists and that the effective user may write and search (the
+ * temporary file and the rename need both), and not a directory itself. Call it
+ * after dropping privileges, so that a report that cannot be written is an error
+ * at the start rather than after the game day. Returns 0, -ENOENT, -EACCES,
+ * -EISDIR, -ENOTDIR or another -errno of faccessat()/stat().
+ */
+int report_path_check(const char *path);
+
+/*
+ * Writes every requested file of o with report_write_path(): JSON, JUnit, HTML,
+ * samples CSV, in that order, going on after a failure so that one bad path does
+ * not cost the other reports. Returns 0, or the first failure's -errno with
+ * *ret_failed (may be NULL) set to its path.
+ */
+int report_write_all(const struct report_outputs *o, const struct report *r,
+		     const char **ret_failed);

@@ -586,6 +586,47 @@ static void test_write_path(void **state)
 	fixture_free(&fx);
 }
 
+/* report_path_check() and report_write_all(): every requested file written, a bad
+ * path reported by name without costing the others. */
+static void test_write_all(void **state)
+{
+	struct fixture fx;
+	char dir[] = "/tmp/faultline-report-test.XXXXXX", json[128], html[128], bad[128];
+	const char *failed = NULL;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(json, sizeof(json), "%s/r.json", dir);
+	snprintf(html, sizeof(html), "%s/r.html", dir);
+	snprintf(bad, sizeof(bad), "%s/missing/r.xml", dir);
+
+	assert_int_equal(report_path_check(json), 0);
+	assert_int_equal(report_path_check("-"), 0);
+	assert_int_equal(report_path_check(bad), -ENOENT);
+	assert_int_equal(report_path_check(dir), -EISDIR);
+	assert_int_equal(report_path_check(""), -EINVAL);
+	assert_int_equal(report_path_check("/proc/self/status/x"), -ENOTDIR);
+
+	fixture_build(&fx, 0);
+	assert_int_equal(
+		report_write_all(
+			&(struct report_outputs){ .json = json, .junit = bad, .html = html }, &fx.r,
+			&failed),
+		-ENOENT);
+	assert_string_equal(failed, bad);
+	assert_int_equal(stat(json, &st), 0);
+	assert_true(st.st_size > 1000);
+	assert_int_equal(stat(html, &st), 0);
+	assert_true(st.st_size > 1000);
+	failed = NULL;
+	assert_int_equal(report_write_all(&(struct report_outputs){ 0 }, &fx.r, &failed), 0);
+	assert_null(failed);
+	fixture_free(&fx);
+	unlink(json);
+	unlink(html);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,7 +636,7 @@ int main(void)
 		cmocka_unit_test(test_json_hostile), cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_html),	     cmocka_unit_test(test_html_bounded),
 		cmocka_unit_test(test_csv),	     cmocka_unit_test(test_write_path),
-		cmocka_unit_test(test_empty_report),
+		cmocka_unit_test(test_empty_report), cmocka_unit_test(test_write_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
