@@ -198,8 +198,8 @@ static int apply_fault(struct run *run, struct fault_run *f)
 		f->state = r == -ETIMEDOUT ? FAULT_REVERT_FAILED : FAULT_FAILED;
 		if (r == -EPIPE || r == -ETIMEDOUT)
 			run->injector_lost = true;
-		log_error("fault %s (%s) could not be applied: %s", d->name, d->type,
-			  run->client.error);
+		log_error("%s:%u:%u: fault %s (%s) could not be applied: %s", run->scenario->path,
+			  d->line, d->col, d->name, d->type, run->client.error);
 		return r;
 	}
 	snprintf(f->id, sizeof(f->id), "%s",

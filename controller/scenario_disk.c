@@ -209,9 +209,9 @@ int convert_disk_throttle(struct sv_ctx *c, const struct ynode *fault, struct sc
 			r = -EINVAL;
 	}
 	if (!given)
-		r = sv_missing(c, fault, "wbps", "in fault",
-			       "at least one of rbps, wbps (such as 10MiB/s), riops, wiops (such as "
-			       "200/s)");
+		r = sv_error(c, fault->line, fault->col,
+			     "disk.throttle needs a limit: expected at least one of rbps, wbps (such "
+			     "as 10MiB/s), riops or wiops (such as 200/s)");
 	if ((v = ynode_get(fault, "move_pid"))) {
 		if (pid_value(c, "move_pid", v, &pid) < 0)
 			r = -EINVAL;
