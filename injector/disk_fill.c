@@ -66,7 +66,7 @@ static int fs_space(int fd, struct fs_space *ret)
 
 static uint64_t fill_floor(uint64_t total)
 {
-	uint64_t pct = total / 100 * FILL_FLOOR_PERCENT;
+	uint64_t pct = total / (100 / FILL_FLOOR_PERCENT);
 	return pct < FILL_FLOOR_MAX ? pct : FILL_FLOOR_MAX;
 }
 
