@@ -116,13 +116,13 @@ static int read_limits_param(const json_t *params, uint64_t values[IO_LIMIT_COUN
 }
 
 /* The target cgroup, from exactly one of cgroup, pid or unit. */
-static int resolve_target(const json_t *target, enum cgroup_version version, int root,
-			  const struct fault_context *ctx, char **ret, char *err, size_t errlen)
+static int resolve_target(const json_t *target, enum cgroup_version version, int root, char **ret,
+			  char *err, size_t errlen)
 {
 	static const char *const keys[] = { "cgroup", "pid", "unit", NULL };
 	const char *cgroup = NULL, *unit = NULL;
 	uint64_t pid = 0;
-	int r, given;
+	int r;
 
 	if (!json_is_object(target)) {
 		errbuf_set(err, errlen, "expected \"target\" to be an object with cgroup, pid or unit");
@@ -131,8 +131,7 @@ static int resolve_target(const json_t *target, enum cgroup_version version, int
 	r = protocol_check_keys(target, keys, err, errlen);
 	if (r < 0)
 		return r;
-	given = (int)json_object_size(target);
-	if (given != 1) {
+	if (json_object_size(target) != 1) {
 		errbuf_set(err, errlen, "expected \"target\" to name exactly one of cgroup, pid or unit");
 		return -EINVAL;
 	}
@@ -156,7 +155,14 @@ static int resolve_target(const json_t *target, enum cgroup_version version, int
 						"nginx.service");
 			return -EINVAL;
 		}
-		return disk_cgroup_of_unit(root, unit, ret, err, errlen);
+		r = disk_cgroup_of_unit(root, unit, ret, err, errlen);
+		/* systemd makes a unit's blkio cgroup only when it accounts its I/O. */
+		if (r == -ENOENT && version == CGROUP_V1)
+			errbuf_set(err, errlen,
+				   "no cgroup is named after unit %s in the cgroup v1 blkio hierarchy "
+				   "(is it running, with IOAccounting=yes?)",
+				   unit);
+		return r;
 	}
 	struct proc_stat st;
 	r = procfs_read_stat((pid_t)pid, &st);
@@ -164,7 +170,6 @@ static int resolve_target(const json_t *target, enum cgroup_version version, int
 		errbuf_set(err, errlen, "no process %llu: %s", (unsigned long long)pid, strerror(-r));
 		return r == -ENOENT ? -ESRCH : r;
 	}
-	(void)ctx;
 	r = disk_cgroup_of_pid(version, (pid_t)pid, ret);
 	if (r < 0)
 		errbuf_set(err, errlen, "cannot read the cgroup of pid %llu: %s",
@@ -313,8 +318,7 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 	r = disk_cgroup_open_hierarchy(&version, &root, err, errlen);
 	if (r < 0)
 		return r;
-	r = resolve_target(json_object_get(params, "target"), version, root, ctx, &target, err,
-			   errlen);
+	r = resolve_target(json_object_get(params, "target"), version, root, &target, err, errlen);
 	if (r < 0)
 		return r;
 	r = check_cgroup(root, version, target, err, errlen);
