@@ -74,9 +74,10 @@ static int path_value(struct sv_ctx *c, const struct ynode *fault, const char *e
 				". or .. components, found %s",
 				ynode_describe(n, found, sizeof(found)));
 	if (under(s, "/proc") || under(s, "/sys") || under(s, "/dev"))
-		return sv_error(c, n->line, n->col,
-				"path: %s is under /proc, /sys or /dev, which no disk fault may touch",
-				ynode_describe(n, found, sizeof(found)));
+		return sv_error(
+			c, n->line, n->col,
+			"path: %s is under /proc, /sys or /dev, which no disk fault may touch",
+			ynode_describe(n, found, sizeof(found)));
 	return set(c, params, "path", json_string(s));
 }
 
@@ -87,8 +88,9 @@ static int pid_value(struct sv_ctx *c, const char *what, const struct ynode *n, 
 	if (sv_uint(c, what, n, "a pid from 2 to 4194304", ret) < 0)
 		return -EINVAL;
 	if (*ret < 2 || *ret > PID_MAX)
-		return sv_error(c, n->line, n->col, "%s: expected a pid from 2 to 4194304, found %s",
-				what, ynode_describe(n, found, sizeof(found)));
+		return sv_error(c, n->line, n->col,
+				"%s: expected a pid from 2 to 4194304, found %s", what,
+				ynode_describe(n, found, sizeof(found)));
 	return 0;
 }
 
@@ -113,9 +115,10 @@ static int throttle_target(struct sv_ctx *c, const struct ynode *fault, json_t *
 	if (sv_check_keys(c, n, "in target", keys, NULL) < 0)
 		return -EINVAL;
 	if (n->n_pairs != 1)
-		return sv_error(c, n->line, n->col,
-				"target: expected exactly one of cgroup, pid or unit, found %zu keys",
-				n->n_pairs);
+		return sv_error(
+			c, n->line, n->col,
+			"target: expected exactly one of cgroup, pid or unit, found %zu keys",
+			n->n_pairs);
 	if ((v = ynode_get(n, "cgroup"))) {
 		if (sv_string(c, "target.cgroup", v, &s) < 0)
 			return -EINVAL;
@@ -124,9 +127,10 @@ static int throttle_target(struct sv_ctx *c, const struct ynode *fault, json_t *
 			ok = s[i] > ' ' && s[i] <= '~';
 		size_t k = strspn(s, "/");
 		if (ok && s[k] == '\0')
-			return sv_error(c, v->line, v->col,
-					"target.cgroup: the root cgroup is never a target: its limits "
-					"would throttle the whole machine");
+			return sv_error(
+				c, v->line, v->col,
+				"target.cgroup: the root cgroup is never a target: its limits "
+				"would throttle the whole machine");
 		if (!ok)
 			return sv_error(c, v->line, v->col,
 					"target.cgroup: expected an absolute cgroup path such as "
@@ -177,9 +181,9 @@ static int limit_value(struct sv_ctx *c, const struct ynode *n, const char *key,
 				ynode_describe(n, found, sizeof(found)));
 	v = rate.kind == RATE_BITS_PER_SECOND ? rate.value / 8 : rate.value;
 	if (!(v >= 1) || v > (double)THROTTLE_MAX_VALUE)
-		return sv_error(c, n->line, n->col, "%s: expected at least 1%s per second, found %s",
-				key, bandwidth ? " byte" : " I/O",
-				ynode_describe(n, found, sizeof(found)));
+		return sv_error(
+			c, n->line, n->col, "%s: expected at least 1%s per second, found %s", key,
+			bandwidth ? " byte" : " I/O", ynode_describe(n, found, sizeof(found)));
 	return set(c, params, key, json_integer((json_int_t)(v + 0.5)));
 }
 
@@ -209,9 +213,10 @@ int convert_disk_throttle(struct sv_ctx *c, const struct ynode *fault, struct sc
 			r = -EINVAL;
 	}
 	if (!given)
-		r = sv_error(c, fault->line, fault->col,
-			     "disk.throttle needs a limit: expected at least one of rbps, wbps (such "
-			     "as 10MiB/s), riops or wiops (such as 200/s)");
+		r = sv_error(
+			c, fault->line, fault->col,
+			"disk.throttle needs a limit: expected at least one of rbps, wbps (such "
+			"as 10MiB/s), riops or wiops (such as 200/s)");
 	if ((v = ynode_get(fault, "move_pid"))) {
 		if (pid_value(c, "move_pid", v, &pid) < 0)
 			r = -EINVAL;

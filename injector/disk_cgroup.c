@@ -102,8 +102,8 @@ static int find_mount(enum cgroup_version version)
 		int fd = open(m.mnt_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		unsigned long want = version == CGROUP_V2 ? CGROUP2_SUPER_MAGIC :
-							    CGROUP_SUPER_MAGIC;
+		unsigned long want =
+			version == CGROUP_V2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC;
 		if (fstatfs(fd, &fs) == 0 && (unsigned long)fs.f_type == want)
 			return fd;
 		close(fd);
@@ -269,8 +269,8 @@ int disk_cgroup_of_unit(int root, const char *unit, char **ret, char *err, size_
 	r = walk(root, 0, 0, w);
 	if (r == -E2BIG) {
 		errbuf_set(err, errlen,
-			   "looking for unit %s went over %d cgroups; name its cgroup instead", unit,
-			   UNIT_WALK_MAX_DIRS);
+			   "looking for unit %s went over %d cgroups; name its cgroup instead",
+			   unit, UNIT_WALK_MAX_DIRS);
 		return r;
 	}
 	if (r < 0) {
@@ -283,8 +283,9 @@ int disk_cgroup_of_unit(int root, const char *unit, char **ret, char *err, size_
 		return -ENOENT;
 	}
 	if (w->found > 1) {
-		errbuf_set(err, errlen, "%u cgroups are named %s (one is %s); name the cgroup instead",
-			   w->found, unit, w->first);
+		errbuf_set(err, errlen,
+			   "%u cgroups are named %s (one is %s); name the cgroup instead", w->found,
+			   unit, w->first);
 		return -ENOTUNIQ;
 	}
 	return disk_cgroup_normalize(w->first, ret);
@@ -372,11 +373,12 @@ int disk_cgroup_read_limits(int root, enum cgroup_version version, const char *c
 		const char *file = version_file(version, (enum io_limit)l);
 		r = read_device_line(root, cgroup, file, dev, &line);
 		if (r < 0) {
-			errbuf_set(err, errlen, "cannot read %s of cgroup %s: %s%s", file, cgroup,
-				   strerror(-r),
-				   r == -ENOENT && version == CGROUP_V2 ?
-					   " (is io enabled in its parent's cgroup.subtree_control?)" :
-					   "");
+			errbuf_set(
+				err, errlen, "cannot read %s of cgroup %s: %s%s", file, cgroup,
+				strerror(-r),
+				r == -ENOENT && version == CGROUP_V2 ?
+					" (is io enabled in its parent's cgroup.subtree_control?)" :
+					"");
 			return r;
 		}
 		if (version == CGROUP_V2) {
@@ -389,7 +391,8 @@ int disk_cgroup_read_limits(int root, enum cgroup_version version, const char *c
 			errno = 0;
 			v = strtoull(line, &end, 10);
 			if (errno || end == line || (*end && *end != '\n')) {
-				errbuf_set(err, errlen, "cannot parse %s of cgroup %s", file, cgroup);
+				errbuf_set(err, errlen, "cannot parse %s of cgroup %s", file,
+					   cgroup);
 				return -EIO;
 			}
 		}
@@ -407,8 +410,7 @@ static int v1_restore_one(int root, const char *cgroup, struct disk_dev dev, enu
 	json_t *old = json_object_get(before, io_limit_names[l]);
 	char text[64];
 
-	if (old && !json_is_null(old) &&
-	    (!json_is_integer(old) || json_integer_value(old) <= 0))
+	if (old && !json_is_null(old) && (!json_is_integer(old) || json_integer_value(old) <= 0))
 		return -EINVAL;
 	snprintf(text, sizeof(text), "%u:%u %" PRIu64, dev.major, dev.minor,
 		 json_is_integer(old) ? (uint64_t)json_integer_value(old) : 0);

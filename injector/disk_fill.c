@@ -84,8 +84,9 @@ static bool name_is_ours(const char *name)
 static int fill_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			 char *err, size_t errlen)
 {
-	static const char *const keys[] = { "path",		 "free_bytes", "size_bytes",
-					    "allow_below_floor", "method",     NULL };
+	static const char *const keys[] = { "path",	  "free_bytes",
+					    "size_bytes", "allow_below_floor",
+					    "method",	  NULL };
 	const char *path = NULL, *method = "auto";
 	uint64_t free_bytes = 0, size_bytes = 0, need;
 	json_t *allow = json_object_get(params, "allow_below_floor");
@@ -108,8 +109,9 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 	has_free = protocol_get_uint(params, "free_bytes", 0, FILL_MAX_BYTES, &free_bytes);
 	has_size = protocol_get_uint(params, "size_bytes", 1, FILL_MAX_BYTES, &size_bytes);
 	if (has_free < 0 || has_size < 0 || has_free + has_size != 1) {
-		errbuf_set(err, errlen, "disk.fill needs exactly one of \"free_bytes\" (an integer "
-					"from 0) or \"size_bytes\" (an integer from 1)");
+		errbuf_set(err, errlen,
+			   "disk.fill needs exactly one of \"free_bytes\" (an integer "
+			   "from 0) or \"size_bytes\" (an integer from 1)");
 		return -EINVAL;
 	}
 	if (allow && !json_is_boolean(allow)) {
@@ -122,8 +124,8 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 		return -EINVAL;
 	}
 
-	_cleanup_close_ int dir = disk_path_open(path, O_RDONLY | O_DIRECTORY, true, "path", err,
-						 errlen);
+	_cleanup_close_ int dir =
+		disk_path_open(path, O_RDONLY | O_DIRECTORY, true, "path", err, errlen);
 	if (dir < 0)
 		return dir;
 	if (fstat(dir, &st) < 0 || fs_space(dir, &sp) < 0) {
@@ -133,30 +135,34 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 		return r;
 	}
 	if (sp.total == 0) {
-		errbuf_set(err, errlen, "the filesystem of \"%s\" reports no size, so it cannot be "
-					"filled to a target",
+		errbuf_set(err, errlen,
+			   "the filesystem of \"%s\" reports no size, so it cannot be "
+			   "filled to a target",
 			   path);
 		return -EOPNOTSUPP;
 	}
 	uint64_t target = has_free ? free_bytes : size_bytes;
 	if (target > sp.total) {
-		errbuf_set(err, errlen, "the %s (%" PRIu64 " bytes) is larger than the filesystem of "
-					"\"%s\" (%" PRIu64 " bytes)",
+		errbuf_set(err, errlen,
+			   "the %s (%" PRIu64 " bytes) is larger than the filesystem of "
+			   "\"%s\" (%" PRIu64 " bytes)",
 			   has_free ? "free space to leave" : "fill size", target, path, sp.total);
 		return -EFBIG;
 	}
 	if (has_free) {
 		if (free_bytes >= sp.avail) {
-			errbuf_set(err, errlen, "\"%s\" has %" PRIu64 " bytes available, not more "
-						"than the %" PRIu64 " to leave: nothing to fill",
+			errbuf_set(err, errlen,
+				   "\"%s\" has %" PRIu64 " bytes available, not more "
+				   "than the %" PRIu64 " to leave: nothing to fill",
 				   path, sp.avail, free_bytes);
 			return -EALREADY;
 		}
 		need = sp.avail - free_bytes;
 	} else {
 		if (size_bytes > sp.avail) {
-			errbuf_set(err, errlen, "\"%s\" has only %" PRIu64 " bytes available, less "
-						"than the fill size %" PRIu64,
+			errbuf_set(err, errlen,
+				   "\"%s\" has only %" PRIu64 " bytes available, less "
+				   "than the fill size %" PRIu64,
 				   path, sp.avail, size_bytes);
 			return -ENOSPC;
 		}
@@ -164,9 +170,10 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 	}
 	uint64_t floor = fill_floor(sp.total);
 	if (sp.avail - need < floor && !json_is_true(allow)) {
-		errbuf_set(err, errlen, "the fill would leave %" PRIu64 " bytes available on \"%s\", "
-					"below the safety floor of %" PRIu64 " (min(1 GiB, 5%%)); set "
-					"allow_below_floor to go below it",
+		errbuf_set(err, errlen,
+			   "the fill would leave %" PRIu64 " bytes available on \"%s\", "
+			   "below the safety floor of %" PRIu64 " (min(1 GiB, 5%%)); set "
+			   "allow_below_floor to go below it",
 			   sp.avail - need, path, floor);
 		return -EPERM;
 	}
@@ -177,14 +184,13 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 		return -EIO;
 	snprintf(name, sizeof(name), FILL_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
 		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	json_t *plan = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "path",
-				 path, "dir_dev", (json_int_t)st.st_dev, "dir_ino",
-				 (json_int_t)st.st_ino, "name", name, "mode",
-				 has_free ? "free" : "size", "target_bytes", (json_int_t)target,
-				 "method", method, "fs_bytes", (json_int_t)sp.total,
-				 "avail_before", (json_int_t)sp.avail, "floor_bytes",
-				 (json_int_t)floor, "bytes", (json_int_t)need, "allow_below_floor",
-				 json_is_true(allow));
+	json_t *plan =
+		json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:b}", "path",
+			  path, "dir_dev", (json_int_t)st.st_dev, "dir_ino", (json_int_t)st.st_ino,
+			  "name", name, "mode", has_free ? "free" : "size", "target_bytes",
+			  (json_int_t)target, "method", method, "fs_bytes", (json_int_t)sp.total,
+			  "avail_before", (json_int_t)sp.avail, "floor_bytes", (json_int_t)floor,
+			  "bytes", (json_int_t)need, "allow_below_floor", json_is_true(allow));
 	if (!plan)
 		return -ENOMEM;
 	*ret_plan = plan;
@@ -248,7 +254,7 @@ static int settle_free(int dir, int fd, uint64_t target, uint64_t *size)
 			if (fallocate(fd, 0, (off_t)*size, (off_t)more) < 0)
 				return negative_errno();
 			*size += more;
-		} else if (sp.avail + tol < target && *size > 0) {
+		} else if (sp.avail + tol<target && * size> 0) {
 			uint64_t less = target - sp.avail;
 			*size = less < *size ? *size - less : 0;
 			if (ftruncate(fd, (off_t)*size) < 0)
@@ -287,8 +293,9 @@ static int fill_apply(const json_t *plan, json_t **ret_undo, char *err, size_t e
 	/* Free space moves on its own: size the file on what is available now. */
 	if (streq(mode, "free")) {
 		if ((uint64_t)target >= sp.avail) {
-			errbuf_set(err, errlen, "only %" PRIu64 " bytes are available now, not more "
-						"than the %lld to leave",
+			errbuf_set(err, errlen,
+				   "only %" PRIu64 " bytes are available now, not more "
+				   "than the %lld to leave",
 				   sp.avail, (long long)target);
 			return -EALREADY;
 		}
@@ -304,15 +311,15 @@ static int fill_apply(const json_t *plan, json_t **ret_undo, char *err, size_t e
 	/* The floor is checked again against what is there now, unless lifted. */
 	if (!json_is_true(json_object_get(plan, "allow_below_floor")) &&
 	    (floor < 0 || sp.avail - need < (uint64_t)floor)) {
-		errbuf_set(err, errlen, "the fill would now leave %" PRIu64 " bytes available, "
-					"below the safety floor of %lld",
+		errbuf_set(err, errlen,
+			   "the fill would now leave %" PRIu64 " bytes available, "
+			   "below the safety floor of %lld",
 			   sp.avail - need, (long long)floor);
 		return -EPERM;
 	}
 
-	_cleanup_close_ int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-							   O_CLOEXEC | O_NOCTTY,
-					0600);
+	_cleanup_close_ int fd = openat(
+		dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		r = negative_errno();
 		errbuf_set(err, errlen, "cannot create the fill file in \"%s\": %s",

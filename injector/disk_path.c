@@ -61,8 +61,9 @@ int disk_path_check(const char *path, const char *what, char *err, size_t errlen
 	norm[w] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(forbidden_roots); i++)
 		if (path_is_below(norm, forbidden_roots[i])) {
-			errbuf_set(err, errlen, "%s \"%.200s\" is under %s, which no disk fault may "
-						"touch",
+			errbuf_set(err, errlen,
+				   "%s \"%.200s\" is under %s, which no disk fault may "
+				   "touch",
 				   what, path, forbidden_roots[i]);
 			return -EPERM;
 		}
@@ -87,8 +88,9 @@ int disk_path_open(const char *path, int flags, bool no_symlinks, const char *wh
 	if (fd < 0) {
 		r = negative_errno();
 		if (r == -ELOOP && no_symlinks)
-			errbuf_set(err, errlen, "%s \"%.200s\" goes through a symlink, which is not "
-						"followed here; name the real directory",
+			errbuf_set(err, errlen,
+				   "%s \"%.200s\" goes through a symlink, which is not "
+				   "followed here; name the real directory",
 				   what, path);
 		else
 			errbuf_set(err, errlen, "cannot open %s \"%.200s\": %s", what, path,
@@ -104,8 +106,9 @@ int disk_path_open(const char *path, int flags, bool no_symlinks, const char *wh
 	 * compare where we landed with the devices of /proc, /sys and /dev. */
 	for (size_t i = 0; i < ARRAY_SIZE(forbidden_roots); i++)
 		if (stat(forbidden_roots[i], &forbidden) == 0 && forbidden.st_dev == st.st_dev) {
-			errbuf_set(err, errlen, "%s \"%.200s\" lies on the filesystem of %s, which "
-						"no disk fault may touch",
+			errbuf_set(err, errlen,
+				   "%s \"%.200s\" lies on the filesystem of %s, which "
+				   "no disk fault may touch",
 				   what, path, forbidden_roots[i]);
 			return -EPERM;
 		}
@@ -160,8 +163,8 @@ static int read_block_attr(struct disk_dev d, const char *attr, char *buf, size_
 	return (int)n;
 }
 
-int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk,
-			   bool *ret_partition, char *err, size_t errlen)
+int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk, bool *ret_partition,
+			   char *err, size_t errlen)
 {
 	struct stat st;
 	struct statfs fs;
@@ -176,10 +179,11 @@ int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk,
 	struct disk_dev d = { major(st.st_dev), minor(st.st_dev) };
 	const char *name = fstatfs(fd, &fs) == 0 ? fs_name((unsigned long)fs.f_type) : NULL;
 	if (d.major == 0) {
-		errbuf_set(err, errlen,
-			   "\"%.200s\" is on a filesystem without a block device (%s, device %u:%u), "
-			   "so there is no disk to throttle",
-			   path, name ? name : "an anonymous device", d.major, d.minor);
+		errbuf_set(
+			err, errlen,
+			"\"%.200s\" is on a filesystem without a block device (%s, device %u:%u), "
+			"so there is no disk to throttle",
+			path, name ? name : "an anonymous device", d.major, d.minor);
 		return -ENODEV;
 	}
 	r = read_block_attr(d, "dev", buf, sizeof(buf));
@@ -197,10 +201,11 @@ int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk,
 		struct disk_dev whole;
 		r = read_block_attr(d, "../dev", buf, sizeof(buf));
 		if (r < 0 || disk_dev_parse(buf, &whole) < 0) {
-			errbuf_set(err, errlen,
-				   "\"%.200s\" is on partition %u:%u, whose disk cannot be found in "
-				   "/sys/dev/block",
-				   path, d.major, d.minor);
+			errbuf_set(
+				err, errlen,
+				"\"%.200s\" is on partition %u:%u, whose disk cannot be found in "
+				"/sys/dev/block",
+				path, d.major, d.minor);
 			return r < 0 ? r : -EIO;
 		}
 		d = whole;

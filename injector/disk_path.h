@@ -41,8 +41,8 @@ int disk_path_open(const char *path, int flags, bool no_symlinks, const char *wh
  * naming the filesystem when there is no block device behind it (tmpfs, overlay,
  * btrfs's anonymous devices, NFS). *ret_partition (may be NULL) says whether a
  * partition was resolved to its disk. */
-int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk,
-			   bool *ret_partition, char *err, size_t errlen);
+int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk, bool *ret_partition,
+			   char *err, size_t errlen);
 
 /* Parses "MAJ:MIN". Returns 0 or -EINVAL. */
 int disk_dev_parse(const char *s, struct disk_dev *ret);

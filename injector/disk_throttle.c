@@ -109,7 +109,8 @@ static int read_limits_param(const json_t *params, uint64_t values[IO_LIMIT_COUN
 		n += r;
 	}
 	if (n == 0) {
-		errbuf_set(err, errlen, "disk.throttle needs at least one of rbps, wbps, riops, wiops");
+		errbuf_set(err, errlen,
+			   "disk.throttle needs at least one of rbps, wbps, riops, wiops");
 		return -EINVAL;
 	}
 	return 0;
@@ -125,49 +126,57 @@ static int resolve_target(const json_t *target, enum cgroup_version version, int
 	int r;
 
 	if (!json_is_object(target)) {
-		errbuf_set(err, errlen, "expected \"target\" to be an object with cgroup, pid or unit");
+		errbuf_set(err, errlen,
+			   "expected \"target\" to be an object with cgroup, pid or unit");
 		return -EINVAL;
 	}
 	r = protocol_check_keys(target, keys, err, errlen);
 	if (r < 0)
 		return r;
 	if (json_object_size(target) != 1) {
-		errbuf_set(err, errlen, "expected \"target\" to name exactly one of cgroup, pid or unit");
+		errbuf_set(err, errlen,
+			   "expected \"target\" to name exactly one of cgroup, pid or unit");
 		return -EINVAL;
 	}
 	if (protocol_get_string(target, "cgroup", 4095, &cgroup) < 0 ||
 	    protocol_get_string(target, "unit", 255, &unit) < 0 ||
 	    protocol_get_uint(target, "pid", 1, PROC_PID_MAX, &pid) < 0) {
-		errbuf_set(err, errlen, "expected target.cgroup to be a cgroup path, target.unit a unit "
-					"name, or target.pid a pid");
+		errbuf_set(err, errlen,
+			   "expected target.cgroup to be a cgroup path, target.unit a unit "
+			   "name, or target.pid a pid");
 		return -EINVAL;
 	}
 	if (cgroup) {
 		r = disk_cgroup_normalize(cgroup, ret);
 		if (r == -EINVAL)
-			errbuf_set(err, errlen, "expected target.cgroup to be a cgroup path of printable "
-						"characters without . or .. components");
+			errbuf_set(err, errlen,
+				   "expected target.cgroup to be a cgroup path of printable "
+				   "characters without . or .. components");
 		return r;
 	}
 	if (unit) {
-		if (strchr(unit, '/') || streq(unit, ".") || streq(unit, "..") || !strchr(unit, '.')) {
-			errbuf_set(err, errlen, "expected target.unit to be a unit name such as "
-						"nginx.service");
+		if (strchr(unit, '/') || streq(unit, ".") || streq(unit, "..") ||
+		    !strchr(unit, '.')) {
+			errbuf_set(err, errlen,
+				   "expected target.unit to be a unit name such as "
+				   "nginx.service");
 			return -EINVAL;
 		}
 		r = disk_cgroup_of_unit(root, unit, ret, err, errlen);
 		/* systemd makes a unit's blkio cgroup only when it accounts its I/O. */
 		if (r == -ENOENT && version == CGROUP_V1)
-			errbuf_set(err, errlen,
-				   "no cgroup is named after unit %s in the cgroup v1 blkio hierarchy "
-				   "(is it running, with IOAccounting=yes?)",
-				   unit);
+			errbuf_set(
+				err, errlen,
+				"no cgroup is named after unit %s in the cgroup v1 blkio hierarchy "
+				"(is it running, with IOAccounting=yes?)",
+				unit);
 		return r;
 	}
 	struct proc_stat st;
 	r = procfs_read_stat((pid_t)pid, &st);
 	if (r < 0) {
-		errbuf_set(err, errlen, "no process %llu: %s", (unsigned long long)pid, strerror(-r));
+		errbuf_set(err, errlen, "no process %llu: %s", (unsigned long long)pid,
+			   strerror(-r));
 		return r == -ENOENT ? -ESRCH : r;
 	}
 	r = disk_cgroup_of_pid(version, (pid_t)pid, ret);
@@ -193,8 +202,9 @@ static int check_cgroup(int root, enum cgroup_version version, const char *cgrou
 	_cleanup_free_ char *self = NULL;
 
 	if (streq(cgroup, "/")) {
-		errbuf_set(err, errlen, "the root cgroup is never a target: its limits would throttle "
-					"the whole machine");
+		errbuf_set(err, errlen,
+			   "the root cgroup is never a target: its limits would throttle "
+			   "the whole machine");
 		return -EPERM;
 	}
 	_cleanup_close_ int dir = disk_cgroup_open_dir(root, cgroup);
@@ -203,9 +213,11 @@ static int check_cgroup(int root, enum cgroup_version version, const char *cgrou
 			   cgroup, (int)version, strerror(-dir));
 		return dir == -ENOENT ? -ENOENT : dir;
 	}
-	if (disk_cgroup_of_pid(version, getpid(), &self) == 0 && cgroup_is_at_or_below(self, cgroup)) {
-		errbuf_set(err, errlen, "cgroup %s holds the injector itself (in %s); refusing to "
-					"throttle it",
+	if (disk_cgroup_of_pid(version, getpid(), &self) == 0 &&
+	    cgroup_is_at_or_below(self, cgroup)) {
+		errbuf_set(err, errlen,
+			   "cgroup %s holds the injector itself (in %s); refusing to "
+			   "throttle it",
 			   cgroup, self);
 		return -EPERM;
 	}
@@ -297,15 +309,17 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 	if (r < 0)
 		return r;
 	if (protocol_get_string(params, "path", DISK_PATH_MAX, &path) != 1) {
-		errbuf_set(err, errlen, "disk.throttle needs \"path\", an absolute path on the disk "
-					"to throttle");
+		errbuf_set(err, errlen,
+			   "disk.throttle needs \"path\", an absolute path on the disk "
+			   "to throttle");
 		return -EINVAL;
 	}
 	r = read_limits_param(params, values, set, err, errlen);
 	if (r < 0)
 		return r;
 	if (protocol_get_uint(params, "move_pid", 2, PROC_PID_MAX, &move_pid) < 0) {
-		errbuf_set(err, errlen, "expected \"move_pid\" to be a pid from 2 to %d", PROC_PID_MAX);
+		errbuf_set(err, errlen, "expected \"move_pid\" to be a pid from 2 to %d",
+			   PROC_PID_MAX);
 		return -EINVAL;
 	}
 
@@ -342,9 +356,9 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 		if (r < 0)
 			return r;
 		/* A cgroup we are about to create has no limits. */
-		before = version == CGROUP_V2 ?
-				 json_pack("{s:n}", "io_max") :
-				 json_pack("{s:n, s:n, s:n, s:n}", "rbps", "wbps", "riops", "wiops");
+		before = version == CGROUP_V2 ? json_pack("{s:n}", "io_max") :
+						json_pack("{s:n, s:n, s:n, s:n}", "rbps", "wbps",
+							  "riops", "wiops");
 		if (!before)
 			return -ENOMEM;
 	} else {
@@ -362,8 +376,9 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 	if (!key)
 		return -ENOMEM;
 	if (active_find(key) >= 0) {
-		errbuf_set(err, errlen, "cgroup %s already has a disk.throttle of this injector on "
-					"device %s",
+		errbuf_set(err, errlen,
+			   "cgroup %s already has a disk.throttle of this injector on "
+			   "device %s",
 			   cgroup, devname);
 		return -EBUSY;
 	}
@@ -487,7 +502,8 @@ static int apply_move(int root, const struct throttle_state *t, char *err, size_
 	if (pidfd < 0) {
 		r = pidfd;
 		errbuf_set(err, errlen, "move_pid %d: %s", (int)t->pid,
-			   r == -ESRCH ? "the process exited" : "the pid now names another process");
+			   r == -ESRCH ? "the process exited" :
+					 "the pid now names another process");
 		goto fail;
 	}
 	r = disk_cgroup_move(root, t->cgroup, t->pid);
@@ -529,8 +545,9 @@ static int throttle_apply(const json_t *plan, json_t **ret_undo, char *err, size
 		 * revert would not put back what is there now. */
 		r = disk_cgroup_read_limits(root, t.version, t.cgroup, t.dev, &now, err, errlen);
 		if (r == 0 && !json_equal(now, t.before)) {
-			errbuf_set(err, errlen, "the limits of cgroup %s changed since the fault was "
-						"planned; try again",
+			errbuf_set(err, errlen,
+				   "the limits of cgroup %s changed since the fault was "
+				   "planned; try again",
 				   t.cgroup);
 			r = -EAGAIN;
 		}

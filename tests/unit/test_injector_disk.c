@@ -27,10 +27,11 @@
 
 static void test_path_check(void **state)
 {
-	static const char *const good[] = { "/", "/var/lib/app", "/srv//data", "/a/.hidden/b",
-					    "/procfs", "/devices", "/system" };
-	static const char *const bad[] = { "",	      "var/lib", "/a/../b", "/a/./b", "/..",
-					   "/proc",   "/proc/1", "//proc", "/sys/fs/cgroup",
+	static const char *const good[] = { "/",       "/var/lib/app", "/srv//data", "/a/.hidden/b",
+					    "/procfs", "/devices",     "/system" };
+	static const char *const bad[] = { "",	       "var/lib", "/a/../b",
+					   "/a/./b",   "/..",	  "/proc",
+					   "/proc/1",  "//proc",  "/sys/fs/cgroup",
 					   "/dev/shm", "/a\nb",	  "/caf\xc3\xa9" };
 	char err[256];
 
@@ -172,8 +173,9 @@ static void expect_refused(const char *kind, const char *params, int want, const
 static void test_throttle_validate(void **state)
 {
 	(void)state;
-	expect_refused("disk.throttle", "{\"path\":\"/tmp\",\"target\":{\"cgroup\":\"/a\"},"
-					"\"wbps\":1,\"write_bps\":1}",
+	expect_refused("disk.throttle",
+		       "{\"path\":\"/tmp\",\"target\":{\"cgroup\":\"/a\"},"
+		       "\"wbps\":1,\"write_bps\":1}",
 		       -EINVAL, "write_bps");
 	expect_refused("disk.throttle", "{\"target\":{\"cgroup\":\"/a\"},\"wbps\":1}", -EINVAL,
 		       "needs \"path\"");
@@ -193,8 +195,8 @@ static void test_throttle_validate(void **state)
 		       "{\"path\":\"/proc/self\",\"target\":{\"cgroup\":\"/a\"},\"wbps\":1}",
 		       -EPERM, "is under /proc");
 	expect_refused("disk.throttle",
-		       "{\"path\":\"relative\",\"target\":{\"cgroup\":\"/a\"},\"wbps\":1}",
-		       -EINVAL, "absolute");
+		       "{\"path\":\"relative\",\"target\":{\"cgroup\":\"/a\"},\"wbps\":1}", -EINVAL,
+		       "absolute");
 }
 
 /* Refusals that need the host's cgroups; skipped where none can throttle. */
@@ -251,11 +253,9 @@ static void test_fill_validate(void **state)
 	expect_refused("disk.fill", "{\"path\":\"/tmp\",\"size_bytes\":1,\"extra\":1}", -EINVAL,
 		       "extra");
 	/* Larger than any filesystem here. */
-	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"size_bytes\":%llu}", dir,
-		 1ULL << 59);
+	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"size_bytes\":%llu}", dir, 1ULL << 59);
 	expect_refused("disk.fill", params, -EFBIG, "is larger than the filesystem");
-	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"free_bytes\":%llu}", dir,
-		 1ULL << 59);
+	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"free_bytes\":%llu}", dir, 1ULL << 59);
 	expect_refused("disk.fill", params, -EFBIG, "is larger than the filesystem");
 	/* A 1-byte file leaves the floor alone unless the disk is nearly full. */
 	snprintf(params, sizeof(params), "{\"path\":\"%s\",\"size_bytes\":1}", dir);
