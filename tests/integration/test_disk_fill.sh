@@ -61,9 +61,9 @@ track_pid "$runner"
 check "free: the fill file appears" wait_for 5 has_fill
 name=$(basename "$(find "$FS" -maxdepth 1 -name '.faultline-fill-*')")
 check "free: it has the reserved name ($name)" grep -qE '^\.faultline-fill-[0-9a-f]{16}$' <<<"$name"
-now=$(avail)
-echo "# free: $now bytes available, target $((64 * MiB))"
-check "free: available space is 64 MiB within 1% ($now)" within1 "$now" $((64 * MiB))
+# The file appears before fallocate() returns: wait for the allocation.
+check "free: available space is 64 MiB within 1%" wait_for 5 avail_near $((64 * MiB))
+echo "# free: $(avail) bytes available, target $((64 * MiB))"
 rc=0
 wait "$runner" || rc=$?
 check "free: the run exits 0 (got $rc)" test "$rc" = 0
@@ -77,7 +77,8 @@ runner=$!
 track_pid "$runner"
 wait_for 5 has_fill
 file=$(find "$FS" -maxdepth 1 -name '.faultline-fill-*')
-check "size: the file is 100 MiB" test "$(stat -c %s "$file")" = $((100 * MiB))
+size_is() { [ "$(stat -c %s "$file")" = "$1" ]; }
+check "size: the file is 100 MiB" wait_for 5 size_is $((100 * MiB))
 now=$(avail)
 check "size: the available space dropped by 100 MiB within 1% ($now)" within1 $((before - now)) $((100 * MiB))
 wait "$runner" || true
@@ -93,6 +94,7 @@ echo "# write: $(avail) bytes available, target $((32 * MiB))"
 rc=0
 wait "$runner" || rc=$?
 check "write: the run exits 0 (got $rc)" test "$rc" = 0
+check "write: the run reports when the fill was reached" grep -q "fill-it: the fill file reached $((224 * MiB)) bytes" "$TEST_TMP/write.out"
 check "write: the file is gone and the space back" avail_is "$before"
 
 # 4. The floor: min(1 GiB, 5% of 256 MiB) = 12.8 MiB.
