@@ -230,7 +230,7 @@ check "the limit files still read as before" restored
 
 # 6. Refusals, from the injector (plan: the same checks as apply), with the
 #    fault's position.
-plan_refuses() { # WHAT TARGET PATH MESSAGE
+plan_refuses() { # WHAT TARGET PATH MESSAGE [EXTRA_LINE]
 	cat >"$TEST_TMP/bad.yaml" <<YAML
 version: 1
 name: bad
@@ -242,6 +242,7 @@ faults:
     target: $2
     path: $3
     rbps: 1MiB/s
+${5:-}
 YAML
 	local rc=0
 	"$FAULTLINE_BIN" plan "$TEST_TMP/bad.yaml" >"$TEST_TMP/bad.out" 2>&1 || rc=$?
@@ -260,6 +261,8 @@ sleep 600 &
 rootpid=$!
 track_pid "$rootpid"
 plan_refuses "root cgroup through a pid" "{pid: $rootpid}" "$WORK" "the root cgroup is never a target"
+plan_refuses "move_pid outside the target" "{cgroup: /$CG}" "$WORK" \
+	"move_pid: pid $rootpid is in cgroup /, not in the target /$CG" "    move_pid: $rootpid"
 write_scenario "$TEST_TMP/p.yaml" 5s "{pid: $bystander}"
 "$FAULTLINE_BIN" plan "$TEST_TMP/p.yaml" >"$TEST_TMP/plan.out" 2>&1 || true
 check "plan of a pid target resolves its cgroup" grep -q "cgroup /$CG (v1) on device $DEV" "$TEST_TMP/plan.out"
