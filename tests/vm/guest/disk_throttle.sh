@@ -13,6 +13,7 @@
 #       the other process of its cgroup stays; both put back on revert
 #   (d) kill -9 of the controller restores io.max; kill -9 of the injector leaves
 #       it, and `faultline recover` restores it
+#   (e) a cgroup whose parent does not enable io is refused, naming subtree_control
 # shellcheck source=tests/vm/guest/lib.sh disable=SC1091
 . /test/lib.sh
 
@@ -144,6 +145,16 @@ check "move_pid: the run exits 0 (got $rc)" test "$rc" = 0
 check "move_pid: the process is back" grep -q "^0::/svc/app\$" "/proc/$mover/cgroup"
 check "move_pid: the throwaway cgroup is removed" test ! -e "$CG/svc/$child"
 kill "$mover" "$bystander" 2>/dev/null || true
+
+# A cgroup whose parent does not give it io has no io.max: refused, saying why.
+mkdir "$CG/svc/app/sub"
+scenario /tmp/noio.yaml 1s "{cgroup: /svc/app/sub}"
+rc=0
+"$FAULTLINE_BIN" plan /tmp/noio.yaml >/tmp/noio.out 2>&1 || rc=$?
+check "a cgroup without io.max is refused (exit $rc)" test "$rc" = 4
+check "the refusal points at subtree_control" grep -q "is io enabled in its parent's cgroup.subtree_control" /tmp/noio.out
+[ "$rc" = 4 ] || cat /tmp/noio.out
+rmdir "$CG/svc/app/sub"
 
 # (d) crashes
 scenario /tmp/long.yaml 60s "{cgroup: /app}"
