@@ -56,6 +56,25 @@ static size_t print_operations(const char *kind, const json_t *plan)
 		}
 		return n;
 	}
+	if (streq(kind, "disk.throttle")) {
+		json_t *move = json_object_get(plan, "move");
+		if (move)
+			printf("    create cgroup %s and move pid %lld (%s) there from %s; move it "
+			       "back and remove the cgroup on revert\n",
+			       str_of(plan, "cgroup"), int_of(move, "pid"), str_of(move, "comm"),
+			       str_of(move, "from"));
+		printf("    set the limits of device %s in cgroup %s (cgroup v%lld), restore the "
+		       "previous ones on revert\n",
+		       str_of(plan, "device"), str_of(plan, "cgroup"), int_of(plan, "version"));
+		return 1;
+	}
+	if (streq(kind, "disk.fill")) {
+		printf("    create %s/%s (%lld bytes) on a filesystem of %lld bytes with %lld "
+		       "available; remove it on revert\n",
+		       str_of(plan, "path"), str_of(plan, "name"), int_of(plan, "bytes"),
+		       int_of(plan, "fs_bytes"), int_of(plan, "avail_before"));
+		return 1;
+	}
 	if (json_object_get(plan, "cgroup")) {
 		printf("    freeze cgroup %s%s\n", str_of(plan, "cgroup"),
 		       json_is_true(json_object_get(plan, "was_frozen")) ?
@@ -92,7 +111,7 @@ int cmd_plan(int argc, char **argv)
 	char **argv_storage = NULL;
 	bool json_out = false;
 	int c, r, code = EXIT_OK;
-	size_t processes = 0, interfaces = 0;
+	size_t processes = 0, interfaces = 0, disks = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
@@ -161,8 +180,9 @@ int cmd_plan(int argc, char **argv)
 				json_array_append_new(all, json_pack("{s:s, s:s}", "name", f->name,
 								     "error", client.error));
 			else
-				printf("\n%s (%s) at +%s for %s: WOULD FAIL: %s\n", f->name,
-				       f->type, at, dur, client.error);
+				printf("\n%s (%s) at +%s for %s: WOULD FAIL: %s:%u:%u: %s\n",
+				       f->name, f->type, at, dur, s->path, f->line, f->col,
+				       client.error);
 			if (r == -EPIPE || r == -ETIMEDOUT)
 				break;
 			continue;
@@ -185,6 +205,8 @@ int cmd_plan(int argc, char **argv)
 		size_t n = print_operations(f->type, plan);
 		if (streq(f->type, "network"))
 			interfaces += n;
+		else if (strncmp(f->type, "disk.", 5) == 0)
+			disks += n;
 		else
 			processes += n;
 		json_decref(result);
@@ -193,8 +215,10 @@ int cmd_plan(int argc, char **argv)
 		json_dumpf(all, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("\nblast radius: %zu process(es), %zu interface(s)%s\n", processes,
-		       interfaces, code == EXIT_OK ? "" : "; some faults would fail (see above)");
+		printf("\nblast radius: %zu process(es), %zu interface(s)", processes, interfaces);
+		if (disks)
+			printf(", %zu cgroup(s) or filesystem(s)", disks);
+		printf("%s\n", code == EXIT_OK ? "" : "; some faults would fail (see above)");
 	}
 	json_decref(all);
 	injector_client_close(&client, 10000);

@@ -115,6 +115,11 @@ static void on_event(const json_t *event, void *userdata)
 			 (long long)json_integer_value(json_object_get(event, "signalled")),
 			 json_object_get(event, "message") ? ": " : "",
 			 json_string_value(json_object_get(event, "message")) ?: "");
+	} else if (streq(name, "fill_reached") && f) {
+		progress(run, "%s: the fill file reached %lld bytes%s%s", f->def->name,
+			 (long long)json_integer_value(json_object_get(event, "allocated_bytes")),
+			 json_object_get(event, "error") ? "; writing stopped: " : "",
+			 json_string_value(json_object_get(event, "error")) ?: "");
 	} else if (streq(name, "session_expired")) {
 		progress(run, "the injector expired this session: %s",
 			 json_string_value(json_object_get(event, "reason")) ?: "?");
@@ -198,8 +203,8 @@ static int apply_fault(struct run *run, struct fault_run *f)
 		f->state = r == -ETIMEDOUT ? FAULT_REVERT_FAILED : FAULT_FAILED;
 		if (r == -EPIPE || r == -ETIMEDOUT)
 			run->injector_lost = true;
-		log_error("fault %s (%s) could not be applied: %s", d->name, d->type,
-			  run->client.error);
+		log_error("%s:%u:%u: fault %s (%s) could not be applied: %s", run->scenario->path,
+			  d->line, d->col, d->name, d->type, run->client.error);
 		return r;
 	}
 	snprintf(f->id, sizeof(f->id), "%s",

@@ -207,12 +207,28 @@ static const char *const network_keys[] = {
 	"duration",	    "gap",     "jitter",  "limit",	  "loss",
 	"loss_correlation", "rate",    "reorder", "target",	  NULL,
 };
+static const char *const disk_fill_keys[] = { "allow_below_floor", "duration", "free", "method",
+					     "path", "size", NULL };
+static const char *const disk_throttle_keys[] = { "duration", "move_pid", "path",  "rbps",
+						  "riops",    "target",	  "wbps", "wiops", NULL };
 static const char *const pause_keys[] = { "duration", "method", "target", NULL };
 static const char *const kill_keys[] = { "duration", "expect_restart", "interval",
 					 "signal",   "target",	       NULL };
 
 /* Sorted by name: fault_type_names() lists them in this order. */
 static const struct fault_type fault_types[] = {
+	{
+		.name = "disk.fill",
+		.keys = disk_fill_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_disk_fill,
+	},
+	{
+		.name = "disk.throttle",
+		.keys = disk_throttle_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_disk_throttle,
+	},
 	{
 		.name = "network",
 		.keys = network_keys,

@@ -99,6 +99,13 @@ int convert_target(struct sv_ctx *c, const struct ynode *fault, json_t **ret);
 int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
 		    json_t **ret_params);
 
+/* The params of disk.throttle and disk.fill (scenario_disk.c): fault_type
+ * converters. */
+int convert_disk_throttle(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+			  json_t **ret_params);
+int convert_disk_fill(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		      json_t **ret_params);
+
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);
 

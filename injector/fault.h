@@ -139,3 +139,5 @@ const char *fault_kinds_list(void);
 extern const struct fault_ops proc_pause_ops;
 extern const struct fault_ops proc_kill_ops;
 extern const struct fault_ops net_netem_fault_ops;
+extern const struct fault_ops disk_throttle_ops;
+extern const struct fault_ops disk_fill_ops;

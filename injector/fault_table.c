@@ -4,6 +4,8 @@
 #include "macro.h"
 
 static const struct fault_ops *const fault_table[] = {
+	&disk_fill_ops,
+	&disk_throttle_ops,
 	&net_netem_fault_ops,
 	&proc_kill_ops,
 	&proc_pause_ops,
@@ -19,5 +21,5 @@ const struct fault_ops *fault_ops_find(const char *kind)
 
 const char *fault_kinds_list(void)
 {
-	return "network, process.kill, process.pause";
+	return "disk.fill, disk.throttle, network, process.kill, process.pause";
 }

@@ -87,6 +87,7 @@ static const char *const allowed_syscalls[] = {
 	"renameat2",
 	"mkdir",
 	"mkdirat",
+	"fallocate",
 	"dup",
 	"dup2",
 	"dup3",

@@ -57,7 +57,7 @@ printf '%s\n' "version: 1" "name: fails" "faults:" \
 rc=0
 "$FAULTLINE_BIN" plan "$TEST_TMP/fails.yaml" >"$TEST_TMP/fails.out" 2>&1 || rc=$?
 check "a plan that would fail exits 4 (got $rc)" test "$rc" = 4
-check "it names the blast-radius refusal" grep -q "pause-init-child .*WOULD FAIL: refused pid 2: kernel threads are never targets" "$TEST_TMP/fails.out"
+check "it names the blast-radius refusal" grep -q "pause-init-child .*WOULD FAIL: [^ ]*:[0-9]*:[0-9]*: refused pid 2: kernel threads are never targets" "$TEST_TMP/fails.out"
 check "it names the missing interface" grep -q "no-such-if .*WOULD FAIL: .*nosuch0" "$TEST_TMP/fails.out"
 rc=0
 "$FAULTLINE_BIN" plan --json "$TEST_TMP/plan.yaml" >"$TEST_TMP/plan.json" 2>/dev/null || rc=$?

@@ -6,7 +6,8 @@
 #
 # Options:
 #   --disk SIZE_MB     attach an empty raw virtio disk, /dev/vda in the guest
-#                      ($FAULTLINE_VM_DISK); loads virtio_pci and virtio_blk
+#                      ($FAULTLINE_VM_DISK); loads virtio_pci and virtio_blk. The
+#                      image is a sparse file in CACHE/disks, deleted on exit
 #   --bin PATH[:DEST]  one more executable (with its libraries) in the guest
 #   --file SRC:DEST    one more file in the guest
 #   --timeout SEC      hard limit on the whole boot (default 300)
@@ -72,12 +73,14 @@ log=$cache/logs/$name.console.log
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/faultline-vm.XXXXXX")
 qemu_pid=''
+disk_img=''
 cleanup() {
 	if [ -n "$qemu_pid" ]; then
 		kill "$qemu_pid" 2>/dev/null || true
 		wait "$qemu_pid" 2>/dev/null || true
 	fi
 	rm -rf "$tmp"
+	[ -z "$disk_img" ] || rm -f "$disk_img"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -135,8 +138,11 @@ else
 	accel=tcg
 fi
 if [ -n "$disk_mb" ]; then
-	truncate -s "${disk_mb}M" "$tmp/disk.img"
-	qemu+=(-drive "file=$tmp/disk.img,format=raw,if=virtio,cache=unsafe")
+	# In the build tree (the cache), not in /tmp, which may be a small tmpfs.
+	mkdir -p "$cache/disks"
+	disk_img=$cache/disks/disk-$nonce.img
+	truncate -s "${disk_mb}M" "$disk_img"
+	qemu+=(-drive "file=$disk_img,format=raw,if=virtio,cache=unsafe")
 fi
 
 vm_log "booting $KERNEL_RELEASE ($accel, ${memory_mb} MiB) with $name; console log: $log"
