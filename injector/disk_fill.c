@@ -41,6 +41,7 @@
 #include "disk_path.h"
 #include "fault.h"
 #include "macro.h"
+#include "policy.h"
 #include "protocol.h"
 
 #define FILL_PREFIX ".faultline-fill-"
@@ -94,7 +95,6 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 	struct stat st;
 	int has_free, has_size, r;
 
-	(void)ctx; /* the blast radius of a fill is the filesystem, checked below */
 	if (!json_is_object(params)) {
 		errbuf_set(err, errlen, "disk.fill parameters must be an object");
 		return -EINVAL;
@@ -128,6 +128,10 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 		disk_path_open(path, O_RDONLY | O_DIRECTORY, true, "path", err, errlen);
 	if (dir < 0)
 		return dir;
+	/* The blast radius of a fill is the filesystem: the policy may narrow where. */
+	r = disk_path_check_policy(ctx->policy, path, dir, err, errlen);
+	if (r < 0)
+		return r;
 	if (fstat(dir, &st) < 0 || fs_space(dir, &sp) < 0) {
 		r = negative_errno();
 		errbuf_set(err, errlen, "cannot read the filesystem of \"%s\": %s", path,
@@ -177,6 +181,11 @@ static int fill_validate(const json_t *params, const struct fault_context *ctx, 
 			   sp.avail - need, path, floor);
 		return -EPERM;
 	}
+	char what[64];
+	snprintf(what, sizeof(what), "a fill of %" PRIu64 " bytes", need);
+	r = policy_check_limit(ctx->policy, POLICY_MAX_FILL, need, what, err, errlen);
+	if (r < 0)
+		return r;
 
 	uint8_t rnd[8];
 	char name[64];

@@ -2,6 +2,7 @@
 #include "disk_path.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/vfs.h>
 
 #include "macro.h"
+#include "policy.h"
 
 /* The pseudo filesystems no disk fault may touch, by their mount points. */
 static const char *const forbidden_roots[] = { "/proc", "/sys", "/dev" };
@@ -213,5 +215,37 @@ int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk, 
 	*ret_disk = d;
 	if (ret_partition)
 		*ret_partition = partition;
+	return 0;
+}
+
+int disk_path_check_policy(const struct policy *policy, const char *path, int fd, char *err,
+			   size_t errlen)
+{
+	char proc[64], resolved[PATH_MAX];
+	const char *refusal;
+	ssize_t n;
+
+	if (!policy)
+		return 0;
+	refusal = policy_refuse_path(policy, path);
+	if (refusal) {
+		errbuf_set(err, errlen, "path %s: %s", path, refusal);
+		return -EPERM;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, resolved, sizeof(resolved) - 1);
+	if (n < 0 || n >= (ssize_t)sizeof(resolved) - 1) {
+		errbuf_set(err, errlen,
+			   "path %s: cannot tell where it leads, so the policy cannot "
+			   "be checked",
+			   path);
+		return -EPERM;
+	}
+	resolved[n] = '\0';
+	refusal = policy_refuse_path(policy, resolved);
+	if (refusal) {
+		errbuf_set(err, errlen, "path %s (%s): %s", path, resolved, refusal);
+		return -EPERM;
+	}
 	return 0;
 }

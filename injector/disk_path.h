@@ -46,3 +46,11 @@ int disk_path_block_device(int fd, const char *path, struct disk_dev *ret_disk, 
 
 /* Parses "MAJ:MIN". Returns 0 or -EINVAL. */
 int disk_dev_parse(const char *s, struct disk_dev *ret);
+
+struct policy;
+
+/* The target policy's paths lists (policy.h) for a disk fault's path: checked as
+ * written and as the kernel resolved the open fd (so a symlink or bind mount
+ * cannot lead around a deny rule). Returns 0, or -EPERM with the rule in err. */
+int disk_path_check_policy(const struct policy *policy, const char *path, int fd, char *err,
+			   size_t errlen);

@@ -38,6 +38,7 @@
 #include "disk_path.h"
 #include "fault.h"
 #include "macro.h"
+#include "policy.h"
 #include "proc_target.h"
 #include "procfs.h"
 #include "protocol.h"
@@ -326,6 +327,9 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 	fd = disk_path_open(path, O_PATH, false, "path", err, errlen);
 	if (fd < 0)
 		return fd;
+	r = disk_path_check_policy(ctx->policy, path, fd, err, errlen);
+	if (r < 0)
+		return r;
 	r = disk_path_block_device(fd, path, &dev, &partition, err, errlen);
 	if (r < 0)
 		return r;
@@ -338,6 +342,11 @@ static int throttle_validate(const json_t *params, const struct fault_context *c
 	r = check_cgroup(root, version, target, err, errlen);
 	if (r < 0)
 		return r;
+	const char *refusal = policy_refuse_cgroup(ctx->policy, target);
+	if (refusal) {
+		errbuf_set(err, errlen, "cgroup %s: %s", target, refusal);
+		return -EPERM;
+	}
 
 	snprintf(devname, sizeof(devname), "%u:%u", dev.major, dev.minor);
 	limits = json_object();

@@ -136,7 +136,7 @@ track_pid "$runner"
 wait_for 5 has_fill
 kill -9 "$runner"
 check "kill -9 of the controller: the file is removed within 3 s" wait_for 3 no_fill
-check "kill -9 of the controller: the space is back" avail_is "$before"
+check "kill -9 of the controller: the space is back within 3 s" wait_for 3 avail_is "$before"
 
 # 7. kill -9 of the injector: the file stays; recovery removes it.
 "$FAULTLINE_BIN" run "$TEST_TMP/long.yaml" >"$TEST_TMP/crash2.out" 2>&1 &

@@ -43,6 +43,7 @@ cleanup_policy() {
 			rmdir "$d"
 		fi
 	done
+	[ -d "$blkio_root/$cg_name" ] && rmdir "$blkio_root/$cg_name"
 	ip netns del "$ns_ok" 2>/dev/null
 	ip netns del "$ns_deny" 2>/dev/null
 	cleanup
@@ -60,6 +61,14 @@ fi
 ip netns add "$ns_ok" && ip netns add "$ns_deny" || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n "$ns_ok" link add veth-pol0 type veth peer name veth-pol1
 ip -n "$ns_deny" link add veth-pol0 type veth peer name veth-pol1
+# Disk paths: a denied directory, an allowed one, and a symlink into the denied one.
+mkdir "$TEST_TMP/denied" "$TEST_TMP/allowed"
+ln -s "$TEST_TMP/denied" "$TEST_TMP/allowed/link"
+blkio_root=/sys/fs/cgroup/blkio
+have_blkio=0
+if [ -w "$blkio_root/cgroup.procs" ] && mkdir "$blkio_root/$cg_name"; then
+	have_blkio=1
+fi
 
 policy="$TEST_TMP/policy.yaml"
 cat >"$policy" <<EOF
@@ -72,11 +81,13 @@ deny:
   cgroups: [/$cg_name]
   units: ["flpol-*.scope"]
   netns: ["flpol-deny-*"]
+  paths: [$TEST_TMP/denied]
 limits:
   max_duration: 30s
   max_targets: 2
   max_delay: 500ms
   max_loss: 20%
+  max_fill: 1MiB
 EOF
 chmod 644 "$policy"
 
@@ -162,13 +173,35 @@ expect(refused(net("veth-pol0", ns_ok, {"delay_ns": 1000000000}), "limits.max_de
        "limits.max_delay refuses 1 s")
 expect(refused(net("veth-pol0", ns_ok, {"loss_pct": 50}), "limits.max_loss 20%"),
        "limits.max_loss refuses 50%")
+# Disk faults: paths as written and as resolved, the fill size, the cgroup.
+tmp, cg, have_blkio = sys.argv[14], sys.argv[15], sys.argv[16] == "1"
+def disk(kind, params):
+    return c.call("plan", fault={"name": "d", "kind": kind, "duration_ms": 5000,
+                                 "params": params})
+expect(disk("disk.fill", {"path": tmp + "/allowed", "size_bytes": 65536}).get("ok") is True,
+       "a small fill in an allowed directory passes")
+expect(refused(disk("disk.fill", {"path": tmp + "/denied", "size_bytes": 65536}),
+               'deny.paths "%s/denied"' % tmp), "deny.paths refuses a fill")
+expect(refused(disk("disk.fill", {"path": tmp + "/allowed", "size_bytes": 4 << 20}),
+               "limits.max_fill 1MiB"), "limits.max_fill refuses 4 MiB")
+if have_blkio:
+    r = disk("disk.throttle", {"path": tmp + "/allowed/link", "target": {"cgroup": "/" + cg},
+                               "wbps": 1048576})
+    expect(refused(r, "deny.paths"), "a symlink into a denied path is refused as resolved")
+    r = disk("disk.throttle", {"path": tmp + "/allowed", "target": {"cgroup": "/" + cg},
+                               "wbps": 1048576})
+    expect(refused(r, "deny.cgroups"), "deny.cgroups refuses a throttle of that cgroup")
+else:
+    print("ok - # SKIP throttle checks: no writable cgroup v1 blkio hierarchy")
+expect(sorted(os.listdir(tmp + "/allowed")) == ["link"] and os.listdir(tmp + "/denied") == [],
+       "plans created no file")
 expect(proc_state(daemon) in ("S", "R"), "the daemon still serves")
 sys.exit(1 if failures else 0)
 PY
 check "every refusal names its rule, and allowed faults still work" \
 	env FLDIR="$FAULTLINE_SOURCE_DIR/tests/integration" $PYTHON "$TEST_TMP/policy_client.py" \
 	"$sock" "$policy" "$ok1" "$ok2" "$ok3" "$denied" "$in_cg" "$in_unit" "$plain" "$daemon" \
-	"$have_cgroups" "$ns_ok" "$ns_deny"
+	"$have_cgroups" "$ns_ok" "$ns_deny" "$TEST_TMP" "$cg_name" "$have_blkio"
 check "refusals are in the daemon's log" grep -q "deny.comm" "$TEST_TMP/daemon.log"
 kill -TERM "$daemon"
 wait "$daemon" 2>/dev/null || true
