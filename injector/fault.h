@@ -120,6 +120,10 @@ struct fault_ops {
 			   struct fault_env *env);
 	void (*stop)(struct fault_instance *f);
 	bool wants_proc_events;
+	/* The runtime is the fault (a load generator): when start() fails, the
+	 * registry reverts the fault and the apply fails, rather than keep a fault
+	 * that does nothing. */
+	bool start_required;
 
 	/* A one-line human description of a plan or undo state; malloc'd. */
 	char *(*describe)(const json_t *plan);
@@ -134,3 +138,4 @@ const char *fault_kinds_list(void);
 extern const struct fault_ops proc_pause_ops;
 extern const struct fault_ops proc_kill_ops;
 extern const struct fault_ops net_netem_fault_ops;
+extern const struct fault_ops disk_pressure_ops;

@@ -24,6 +24,7 @@ void registry_init(struct registry *reg, struct journal *journal, uint64_t grace
 }
 
 static void fault_stop(struct registry *reg, struct fault_instance *f);
+static void registry_unlink(struct registry *reg, struct fault_instance *f);
 
 static struct fault_instance *fault_instance_free(struct fault_instance *f)
 {
@@ -246,6 +247,35 @@ static int prepare(struct registry *reg, const struct fault_ops *ops,
 	return 0;
 }
 
+/* A fault whose runtime is the fault (start_required) could not start: undo the
+ * change and fail the apply, rather than keep a fault that does nothing. If the
+ * revert fails too, the fault stays registered and the clock retries it. */
+static int start_failed(struct registry *reg, struct fault_instance *f, int r, char *err,
+			size_t errlen)
+{
+	char message[512] = "";
+
+	log_info("fault %s (%s) failed to start: %s", f->id, f->ops->kind, strerror(-r));
+	int rr = f->ops->revert(f->undo, NULL, message, sizeof(message));
+	if (rr < 0) {
+		f->revert_error = strdup(message);
+		f->retry_ns = now_monotonic_ns();
+		errbuf_set(err, errlen,
+			   "cannot start the fault (%s), and reverting it failed too (%s); the "
+			   "injector keeps retrying",
+			   strerror(-r), message);
+		return r;
+	}
+	journal_record(reg, JOURNAL_REVERTED, f->id, f->ops->kind, f->session_id, f->owner_uid,
+		       NULL);
+	registry_unlink(reg, f);
+	fault_instance_free(f);
+	if (reg->count == 0 && reg->journal)
+		journal_truncate(reg->journal);
+	errbuf_set(err, errlen, "cannot start the fault, so it was reverted: %s", strerror(-r));
+	return r;
+}
+
 int registry_apply(struct registry *reg, const struct apply_request *req,
 		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
 {
@@ -333,14 +363,13 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 			   strerror(-r));
 		return r;
 	}
-	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
-		 f->description ? f->description : "", ops->kind,
-		 (unsigned long long)req->session_id, (unsigned)req->uid);
-	emit(reg, req->session_id, "fault_applied",
-	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
-		       "description", f->description));
-
 	if (req->duration_ns == 0) {
+		log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
+			 f->description ? f->description : "", ops->kind,
+			 (unsigned long long)req->session_id, (unsigned)req->uid);
+		emit(reg, req->session_id, "fault_applied",
+		     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind",
+			       ops->kind, "description", f->description));
 		/* Instantaneous: done as soon as it is applied. */
 		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
 			       NULL);
@@ -357,6 +386,11 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	registry_link(reg, live);
 	struct fault_env env = make_env(reg, now_monotonic_ns());
 	r = ops->start ? ops->start(live, &env) : 0;
+	if (r < 0 && ops->start_required) {
+		if (watching)
+			proc_events_release(reg);
+		return start_failed(reg, live, r, err, errlen);
+	}
 	if (r < 0) {
 		/* The kernel change stands; only its watching failed. Keep the fault,
 		 * with its deadline, and say so. */
@@ -366,6 +400,12 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	} else {
 		live->running = true;
 	}
+	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", live->id,
+		 live->description ? live->description : "", ops->kind,
+		 (unsigned long long)req->session_id, (unsigned)req->uid);
+	emit(reg, req->session_id, "fault_applied",
+	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", live->id, "name", live->name, "kind",
+		       ops->kind, "description", live->description));
 	*ret_result = TAKE_PTR(result);
 	return 0;
 }
