@@ -202,6 +202,10 @@ static int convert_kill(struct sv_ctx *c, const struct ynode *fault, struct scen
 	return 0;
 }
 
+static const char *const disk_pressure_keys[] = {
+	"block_size",  "direct", "duration", "mode",	"path", "pattern",
+	"queue_depth", "rate",	 "size",     "workers", NULL,
+};
 static const char *const network_keys[] = {
 	"correlation",	    "corrupt", "delay",	  "distribution", "duplicate",
 	"duration",	    "gap",     "jitter",  "limit",	  "loss",
@@ -213,6 +217,12 @@ static const char *const kill_keys[] = { "duration", "expect_restart", "interval
 
 /* Sorted by name: fault_type_names() lists them in this order. */
 static const struct fault_type fault_types[] = {
+	{
+		.name = "disk.pressure",
+		.keys = disk_pressure_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_disk_pressure,
+	},
 	{
 		.name = "network",
 		.keys = network_keys,

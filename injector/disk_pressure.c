@@ -465,7 +465,7 @@ static int pressure_start(struct fault_instance *f, struct fault_env *env)
 			/* Workers sharing a file start spread over it. */
 			.start_offset = file ? (used / bs) * i / workers * bs : 0,
 			.rate_ops = rate / (double)workers,
-			.seed = plan_uint(u, "seed") * 2654435761ULL + i + 1,
+			.seed = plan_uint(u, "rng_seed") * 2654435761ULL + i + 1,
 		};
 		r = uring_worker_new(&cfg, &rt->workers[rt->n], err, sizeof(err));
 		if (r < 0)
@@ -544,13 +544,16 @@ static bool pressure_tick(struct fault_instance *f, struct fault_env *env)
 	uint64_t dt = env->now_ns - rt->last_ns;
 	double iops = dt ? (double)(t.ios - rt->last_ios) * 1e9 / (double)dt : 0;
 	double bps = dt ? (double)(t.bytes - rt->last_bytes) * 1e9 / (double)dt : 0;
-	env->emit(env, f, "pressure_progress",
-		  json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:I}", "phase",
-			    running ? "running" : "layout", "ios", (json_int_t)t.ios, "bytes",
-			    (json_int_t)t.bytes, "reads", (json_int_t)t.reads, "writes",
-			    (json_int_t)t.writes, "iops", first_running ? 0.0 : iops,
-			    "bytes_per_sec", first_running ? 0.0 : bps, "interval_ms",
-			    (json_int_t)(dt / NSEC_PER_MSEC)));
+	json_t *fields = json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I}", "phase", running ? "running" : "layout", "ios",
+		(json_int_t)t.ios, "bytes", (json_int_t)t.bytes, "reads", (json_int_t)t.reads,
+		"writes", (json_int_t)t.writes, "interval_ms", (json_int_t)(dt / NSEC_PER_MSEC));
+	/* The first event of the running phase marks its start; rates follow. */
+	if (fields && running && !first_running) {
+		json_object_set_new(fields, "iops", json_real(iops));
+		json_object_set_new(fields, "bytes_per_sec", json_real(bps));
+	}
+	env->emit(env, f, "pressure_progress", fields);
 	rt->running_reported = rt->running_reported || running;
 	rt->last_ios = t.ios;
 	rt->last_bytes = t.bytes;
