@@ -35,10 +35,8 @@
 #define PRESSURE_MAX_SIZE (1ULL << 40)
 #define PRESSURE_MAX_IOPS 10000000ULL
 #define PRESSURE_MAX_BPS (1ULL << 40)
-/* What must stay free on the filesystem after the files are reserved: the larger
- * of 5% of it and 1 GiB. disk.fill exists for filling disks; this fault must not
- * do it by accident. */
-#define PRESSURE_FREE_FLOOR_BYTES (1ULL << 30)
+/* What must stay free on the filesystem after the files are reserved: 5% of it.
+ * disk.fill exists for filling disks; this fault must not do it by accident. */
 #define PRESSURE_FREE_FLOOR_PCT 5
 #define PROGRESS_INTERVAL_NS (1000 * NSEC_PER_MSEC)
 
@@ -109,8 +107,6 @@ static int check_space(const char *dir, uint64_t need, char *err, size_t errlen)
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize;
 	uint64_t floor = total / 100 * PRESSURE_FREE_FLOOR_PCT;
-	if (floor < PRESSURE_FREE_FLOOR_BYTES)
-		floor = PRESSURE_FREE_FLOOR_BYTES;
 	if (avail < floor || avail - floor < need) {
 		errbuf_set(
 			err, errlen,
@@ -282,7 +278,7 @@ static int pressure_validate(const json_t *params, const struct fault_context *c
 			  canon, "dir", dir, "file", file, "files", files, "mode", mode, "pattern",
 			  pattern, "block_size", (json_int_t)bs, "queue_depth", (json_int_t)qd,
 			  "workers", (json_int_t)workers, "direct", direct, "size",
-			  (json_int_t)size, "seed", (json_int_t)(token >> 12));
+			  (json_int_t)size, "rng_seed", (json_int_t)(token >> 12));
 	if (!plan)
 		return -ENOMEM;
 	if ((iops && json_object_set_new(plan, "rate_iops", json_integer((json_int_t)iops)) < 0) ||
