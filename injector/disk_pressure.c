@@ -107,6 +107,9 @@ static int check_space(const char *dir, uint64_t need, char *err, size_t errlen)
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize;
 	uint64_t floor = total / 100 * PRESSURE_FREE_FLOOR_PCT;
+	/* ramfs and the like report no size at all: there is nothing to check. */
+	if (sv.f_blocks == 0)
+		return 0;
 	if (avail < floor || avail - floor < need) {
 		errbuf_set(
 			err, errlen,
@@ -244,12 +247,14 @@ static int pressure_validate(const json_t *params, const struct fault_context *c
 				   (unsigned long long)bs);
 			return -EINVAL;
 		}
-		r = check_space(dir, size * workers, err, errlen);
-		if (r < 0)
-			return r;
 	}
 	if (direct) {
 		r = pressure_probe_direct(dir, is_dir ? NULL : canon, (uint32_t)bs, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (is_dir) {
+		r = check_space(dir, size * workers, err, errlen);
 		if (r < 0)
 			return r;
 	}
