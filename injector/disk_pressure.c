@@ -307,6 +307,17 @@ static uint64_t plan_uint(const json_t *plan, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+/* The identity apply recorded ({"dev","ino","btime_ns"}); all zero when in is
+ * NULL (nothing recorded). */
+static struct pressure_file_id id_from(const json_t *in)
+{
+	return (struct pressure_file_id){
+		.dev = plan_uint(in, "dev"),
+		.ino = plan_uint(in, "ino"),
+		.btime_ns = plan_uint(in, "btime_ns"),
+	};
+}
+
 static int pressure_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	const char *dir = plan_str(plan, "dir");
@@ -329,15 +340,16 @@ static int pressure_apply(const json_t *plan, json_t **ret_undo, char *err, size
 		return dirfd;
 	}
 	json_array_foreach(files, i, name) {
-		dev_t dev;
-		ino_t ino;
+		struct pressure_file_id made;
 		r = pressure_create_file(
 			dirfd, dir, json_string_value(name), plan_uint(plan, "size"),
-			json_is_true(json_object_get(plan, "direct")), &dev, &ino, err, errlen);
+			json_is_true(json_object_get(plan, "direct")), &made, err, errlen);
 		if (r < 0)
 			break;
-		if (json_array_append_new(inodes, json_pack("{s:I, s:I}", "dev", (json_int_t)dev,
-							    "ino", (json_int_t)ino)) < 0) {
+		if (json_array_append_new(inodes,
+					  json_pack("{s:I, s:I, s:I}", "dev", (json_int_t)made.dev,
+						    "ino", (json_int_t)made.ino, "btime_ns",
+						    (json_int_t)made.btime_ns)) < 0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -345,10 +357,9 @@ static int pressure_apply(const json_t *plan, json_t **ret_undo, char *err, size
 	if (r < 0) {
 		/* Undo our own partial work: the files created so far. */
 		for (size_t j = 0; j < json_array_size(inodes); j++) {
-			json_t *in = json_array_get(inodes, j);
+			struct pressure_file_id id = id_from(json_array_get(inodes, j));
 			pressure_remove_file(dirfd, json_string_value(json_array_get(files, j)),
-					     (dev_t)plan_uint(in, "dev"),
-					     (ino_t)plan_uint(in, "ino"));
+					     &id);
 		}
 		return r;
 	}
@@ -380,14 +391,13 @@ static int pressure_revert(const json_t *undo, json_t **ret_report, char *err, s
 			return dirfd;
 		}
 		json_array_foreach(files, i, name) {
-			json_t *in = json_array_get(inodes, i);
-			int r = pressure_remove_file(dirfd, json_string_value(name),
-						     (dev_t)plan_uint(in, "dev"),
-						     (ino_t)plan_uint(in, "ino"));
+			struct pressure_file_id id = id_from(json_array_get(inodes, i));
+			int r = pressure_remove_file(dirfd, json_string_value(name), &id);
 			if (r > 0)
 				removed++;
-			else if (r == -ESTALE)
-				/* Not the inode we made: someone else's now. Leave it. */
+			else if (r == -ESTALE || r == -EINVAL)
+				/* Not the inode we made, or not one of our names (a
+				 * damaged journal): someone else's. Leave it. */
 				continue;
 			else if (r < 0 && !first_error) {
 				first_error = r;
@@ -443,13 +453,13 @@ static int pressure_start(struct fault_instance *f, struct fault_env *env)
 	/* Per worker: the whole rate split evenly. */
 	double rate = iops ? (double)iops : bps ? (double)bps / (double)bs : 0;
 	for (uint64_t i = 0; i < workers; i++) {
-		json_t *in = json_array_get(json_object_get(u, "inodes"), i);
+		struct pressure_file_id id =
+			id_from(json_array_get(json_object_get(u, "inodes"), i));
 		const char *name = file ?: json_string_value(json_array_get(files, i));
 		uint64_t size;
 		_cleanup_close_ int fd =
 			pressure_open_file(dirfd, dir, name ?: "", !file || mode != URING_READ,
-					   direct, (dev_t)plan_uint(in, "dev"),
-					   (ino_t)plan_uint(in, "ino"), &size, err, sizeof(err));
+					   direct, &id, &size, err, sizeof(err));
 		if (fd < 0) {
 			r = fd;
 			goto fail;

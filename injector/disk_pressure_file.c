@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #include "macro.h"
@@ -18,6 +19,32 @@ int pressure_open_dir(const char *dir)
 	long fd = syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
 
 	return fd < 0 ? negative_errno() : (int)fd;
+}
+
+int pressure_file_id_of(int fd, const char *name, struct pressure_file_id *ret)
+{
+	struct statx stx = { 0 };
+
+	if (statx(fd, name ?: "", name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH,
+		  STATX_INO | STATX_BTIME, &stx) < 0)
+		return negative_errno();
+	*ret = (struct pressure_file_id){
+		.dev = makedev(stx.stx_dev_major, stx.stx_dev_minor),
+		.ino = stx.stx_ino,
+		.btime_ns = (stx.stx_mask & STATX_BTIME) ?
+				    (uint64_t)stx.stx_btime.tv_sec * 1000000000ULL +
+					    stx.stx_btime.tv_nsec :
+				    0,
+	};
+	return 0;
+}
+
+static bool id_matches(const struct pressure_file_id *want, const struct pressure_file_id *have)
+{
+	if (!want || (!want->dev && !want->ino))
+		return true; /* nothing recorded */
+	return want->dev == have->dev && want->ino == have->ino &&
+	       (!want->btime_ns || want->btime_ns == have->btime_ns);
 }
 
 bool pressure_name_is_ours(const char *name)
@@ -113,9 +140,9 @@ static int open_direct_error(int r, const char *dir, const char *name, char *err
 }
 
 int pressure_create_file(int dirfd, const char *dir, const char *name, uint64_t size, bool direct,
-			 dev_t *ret_dev, ino_t *ret_ino, char *err, size_t errlen)
+			 struct pressure_file_id *ret_id, char *err, size_t errlen)
 {
-	struct stat st;
+	struct pressure_file_id id;
 	int r;
 
 	if (!pressure_name_is_ours(name))
@@ -130,10 +157,9 @@ int pressure_create_file(int dirfd, const char *dir, const char *name, uint64_t 
 		errbuf_set(err, errlen, "cannot create %s/%s: %s", dir, name, strerror(-r));
 		return r;
 	}
-	if (fstat(fd, &st) < 0) {
-		r = negative_errno();
+	r = pressure_file_id_of(fd, NULL, &id);
+	if (r < 0)
 		goto fail_msg;
-	}
 	if (direct) {
 		_cleanup_close_ int dfd =
 			openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_DIRECT);
@@ -156,8 +182,7 @@ int pressure_create_file(int dirfd, const char *dir, const char *name, uint64_t 
 		return r;
 	}
 done:
-	*ret_dev = st.st_dev;
-	*ret_ino = st.st_ino;
+	*ret_id = id;
 	return 0;
 fail_msg:
 	errbuf_set(err, errlen, "cannot prepare %s/%s: %s", dir, name, strerror(-r));
@@ -166,8 +191,10 @@ fail_msg:
 }
 
 int pressure_open_file(int dirfd, const char *dir, const char *name, bool write, bool direct,
-		       dev_t dev, ino_t ino, uint64_t *ret_size, char *err, size_t errlen)
+		       const struct pressure_file_id *id, uint64_t *ret_size, char *err,
+		       size_t errlen)
 {
+	struct pressure_file_id have;
 	struct stat st;
 	int flags = (write ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | (direct ? O_DIRECT : 0);
 	_cleanup_close_ int fd = openat(dirfd, name, flags);
@@ -180,7 +207,7 @@ int pressure_open_file(int dirfd, const char *dir, const char *name, bool write,
 		errbuf_set(err, errlen, "%s/%s is not a regular file", dir, name);
 		return -EINVAL;
 	}
-	if ((dev || ino) && (st.st_dev != dev || st.st_ino != ino)) {
+	if (pressure_file_id_of(fd, NULL, &have) < 0 || !id_matches(id, &have)) {
 		errbuf_set(err, errlen, "%s/%s was replaced since the fault created it", dir, name);
 		return -ESTALE;
 	}
@@ -188,15 +215,17 @@ int pressure_open_file(int dirfd, const char *dir, const char *name, bool write,
 	return TAKE_FD(fd);
 }
 
-int pressure_remove_file(int dirfd, const char *name, dev_t dev, ino_t ino)
+int pressure_remove_file(int dirfd, const char *name, const struct pressure_file_id *id)
 {
-	struct stat st;
+	struct pressure_file_id have;
+	int r;
 
 	if (!pressure_name_is_ours(name))
 		return -EINVAL;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	if ((dev || ino) && (st.st_dev != dev || st.st_ino != ino))
+	r = pressure_file_id_of(dirfd, name, &have);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (!id_matches(id, &have))
 		return -ESTALE;
 	if (unlinkat(dirfd, name, 0) < 0)
 		return errno == ENOENT ? 0 : negative_errno();

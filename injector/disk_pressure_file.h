@@ -21,6 +21,19 @@
 
 #define PRESSURE_FILE_PREFIX ".faultline-pressure-"
 
+/* Which file a name held when we created it. The inode number alone is not
+ * enough: a filesystem reuses a freed inode number at once, so a file created in
+ * place of ours may carry it. The birth time (statx STATX_BTIME, in ns) tells
+ * them apart where the filesystem records it; 0 where it does not. All zero: no
+ * identity recorded (a plan without its undo state). */
+struct pressure_file_id {
+	uint64_t dev, ino, btime_ns;
+};
+
+/* Reads the identity of an open file (name NULL) or of name in dirfd, without
+ * following a symlink. Returns 0 or -errno. */
+int pressure_file_id_of(int fd, const char *name, struct pressure_file_id *ret);
+
 /* Opens the canonical directory path without following any symlink on the way
  * (O_PATH | O_DIRECTORY). Returns the fd or -errno (-ELOOP: a symlink appeared). */
 int pressure_open_dir(const char *dir);
@@ -42,24 +55,26 @@ int pressure_probe_direct(const char *dir, const char *file, uint32_t block_size
 /*
  * Creates name in dirfd with O_EXCL | O_NOFOLLOW, mode 0600, and reserves size
  * bytes (fallocate, else ftruncate). On success returns 0 with the new file's
- * device and inode. On failure nothing is left (the file is removed again) and a
+ * identity. On failure nothing is left (the file is removed again) and a
  * message says why. May block on the filesystem.
  */
 int pressure_create_file(int dirfd, const char *dir, const char *name, uint64_t size, bool direct,
-			 dev_t *ret_dev, ino_t *ret_ino, char *err, size_t errlen);
+			 struct pressure_file_id *ret_id, char *err, size_t errlen);
 
 /*
  * Opens name in dirfd for the I/O (O_NOFOLLOW, O_CLOEXEC, O_DIRECT when direct,
- * read-only unless write), and checks it is a regular file, and the same inode
- * when dev/ino are not 0. Returns the fd and its size, or -errno with a message.
+ * read-only unless write), and checks it is a regular file, and the file
+ * created when id records one. Returns the fd and its size, or -errno with a
+ * message.
  */
 int pressure_open_file(int dirfd, const char *dir, const char *name, bool write, bool direct,
-		       dev_t dev, ino_t ino, uint64_t *ret_size, char *err, size_t errlen);
+		       const struct pressure_file_id *id, uint64_t *ret_size, char *err,
+		       size_t errlen);
 
 /*
- * Removes name from dir if it is one of ours and still the inode recorded (dev,
- * ino not 0), or whatever inode holds our reserved name when none was recorded
- * (after a crash between intent and apply). Returns 1 when removed, 0 when it
- * was already gone (or the directory is), -errno otherwise.
+ * Removes name from dir if it is one of ours (else -EINVAL) and still the file
+ * id records (else -ESTALE), or whatever file holds our reserved name when id
+ * records none (after a crash between intent and apply). Returns 1 when
+ * removed, 0 when it was already gone, -errno otherwise.
  */
-int pressure_remove_file(int dirfd, const char *name, dev_t dev, ino_t ino);
+int pressure_remove_file(int dirfd, const char *name, const struct pressure_file_id *id);
