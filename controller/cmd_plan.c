@@ -56,6 +56,19 @@ static size_t print_operations(const char *kind, const json_t *plan)
 		}
 		return n;
 	}
+	if (streq(kind, "disk.pressure")) {
+		json_array_foreach(json_object_get(plan, "files"), i, t) {
+			printf("    create %s/%s (%lld bytes, mode 0600), write it once, then the "
+			       "I/O; remove it on revert\n",
+			       str_of(plan, "dir"), json_string_value(t) ?: "?",
+			       int_of(plan, "size"));
+			n++;
+		}
+		if (json_is_string(json_object_get(plan, "file")))
+			printf("    read %s (not ours: only read, never written)\n",
+			       str_of(plan, "path"));
+		return n;
+	}
 	if (json_object_get(plan, "cgroup")) {
 		printf("    freeze cgroup %s%s\n", str_of(plan, "cgroup"),
 		       json_is_true(json_object_get(plan, "was_frozen")) ?
@@ -92,7 +105,7 @@ int cmd_plan(int argc, char **argv)
 	char **argv_storage = NULL;
 	bool json_out = false;
 	int c, r, code = EXIT_OK;
-	size_t processes = 0, interfaces = 0;
+	size_t processes = 0, interfaces = 0, files = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
@@ -185,6 +198,8 @@ int cmd_plan(int argc, char **argv)
 		size_t n = print_operations(f->type, plan);
 		if (streq(f->type, "network"))
 			interfaces += n;
+		else if (streq(f->type, "disk.pressure"))
+			files += n;
 		else
 			processes += n;
 		json_decref(result);
@@ -193,8 +208,10 @@ int cmd_plan(int argc, char **argv)
 		json_dumpf(all, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else {
-		printf("\nblast radius: %zu process(es), %zu interface(s)%s\n", processes,
-		       interfaces, code == EXIT_OK ? "" : "; some faults would fail (see above)");
+		printf("\nblast radius: %zu process(es), %zu interface(s)", processes, interfaces);
+		if (files)
+			printf(", %zu file(s) created", files);
+		printf("%s\n", code == EXIT_OK ? "" : "; some faults would fail (see above)");
 	}
 	json_decref(all);
 	injector_client_close(&client, 10000);

@@ -6,7 +6,8 @@ Not meant to be run alone: the shell script checks the prerequisites, prepares
 the file and the private injector, and passes everything here.
 
 Both tools are measured with the same yardstick, over the same middle window of
-each run: the read completions the kernel counts on the disk
+each run (rate-limited runs on a file in a loop device that only the benchmark
+uses, so that the completions counted are the tool's alone): the read completions the kernel counts on the disk
 (/sys/block/DISK/stat) and the CPU time (utime + stime, /proc/PID/stat) of the
 tool's processes and threads (faultlined's whole process: its event loop and
 its workers; fio's main process and its job processes).
@@ -60,7 +61,7 @@ def window(disk, pid, seconds):
 
 
 def run_ours(cfg, client, daemon_pid, rate=None):
-    params = {"path": cfg["file"], "mode": "read", "pattern": "random",
+    params = {"path": cfg["rate_file"] if rate else cfg["file"], "mode": "read", "pattern": "random",
               "block_size": cfg["bs"], "queue_depth": cfg["qd"], "workers": 1,
               "direct": True}
     if rate:
@@ -72,7 +73,7 @@ def run_ours(cfg, client, daemon_pid, rate=None):
         raise SystemExit("FAIL: apply: %s" % reply)
     fault = reply["result"]["fault"]
     time.sleep(cfg["warmup"])
-    m = window(cfg["disk"], daemon_pid, cfg["window"])
+    m = window(cfg["rate_disk"] if rate else cfg["disk"], daemon_pid, cfg["window"])
     t0 = time.monotonic()
     reply = client.call("revert", fault=fault)
     m["stop_ms"] = (time.monotonic() - t0) * 1000
@@ -87,7 +88,8 @@ def run_ours(cfg, client, daemon_pid, rate=None):
 
 
 def run_fio(cfg, extra, rate=None):
-    argv = ["fio", "--name=bench", "--filename=" + cfg["file"], "--rw=randread",
+    argv = ["fio", "--name=bench", "--filename=" + (cfg["rate_file"] if rate else cfg["file"]),
+            "--rw=randread",
             "--bs=%d" % cfg["bs"], "--iodepth=%d" % cfg["qd"], "--ioengine=io_uring",
             "--direct=1", "--numjobs=1", "--time_based",
             "--runtime=%d" % int(cfg["warmup"] + cfg["window"] + 2),
@@ -96,7 +98,7 @@ def run_fio(cfg, extra, rate=None):
         argv.append("--rate_iops=%d" % rate)
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     time.sleep(cfg["warmup"])
-    m = window(cfg["disk"], p.pid, cfg["window"])
+    m = window(cfg["rate_disk"] if rate else cfg["disk"], p.pid, cfg["window"])
     out, _ = p.communicate(timeout=cfg["window"] + 60)
     if p.returncode != 0:
         raise SystemExit("FAIL: fio exited %d" % p.returncode)

@@ -20,7 +20,9 @@
 # --fixedbufs --registerfiles (what our engine does). Each run is measured over
 # the same middle window: the disk's read completions from /sys/block/DISK/stat
 # and the tools' CPU time from /proc. Then rate-limited runs of both, against
-# the asked IOPS. Every revert must leave the daemon with one thread. The
+# the asked IOPS, on a file in a loop device of its own (so that the completions
+# counted are the tool's alone). Every revert must leave the daemon with one
+# thread. The
 # numbers go to docs/performance.md by hand; this is a benchmark, not a test.
 #
 # Exit codes: 0 done, 1 a check failed or an error, 77 a prerequisite is missing.
@@ -45,8 +47,11 @@ command -v fio >/dev/null || skip "fio is not installed (scripts/install-deps.sh
 WORK=$(mktemp -d "$DIR/flbench-pressure.XXXXXX")
 PRIV=$(mktemp -d /tmp/flbench-pressure-state.XXXXXX)
 daemon=""
+loopdev=""
 cleanup() {
 	[ -n "$daemon" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+	mountpoint -q "$WORK/mnt" && umount "$WORK/mnt"
+	[ -n "$loopdev" ] && losetup -d "$loopdev"
 	rm -rf "$WORK" "$PRIV"
 }
 trap 'set +e; cleanup' EXIT
@@ -60,6 +65,17 @@ cp "$BUILD_DIR/faultlined" "$PRIV/faultlined"
 echo "# laying out $SIZE in $WORK (on /dev/$disk)"
 fio --name=layout --filename="$WORK/file" --size="$SIZE" --rw=write --bs=1M --direct=1 \
 	--ioengine=io_uring --iodepth=8 >/dev/null
+# The rate-limited runs read a file on a loop device (direct I/O, backed by a
+# file in WORK) that nothing else uses: its read completions are the tool's
+# alone, whatever else the shared disk does.
+for tool in losetup mkfs.ext4 mount; do command -v $tool >/dev/null || skip "$tool is missing"; done
+truncate -s 512M "$WORK/loop.img"
+mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK/loop.img"
+loopdev=$(losetup -f --show --direct-io=on "$WORK/loop.img") || skip "no free loop device"
+mkdir "$WORK/mnt"
+mount -o noatime "$loopdev" "$WORK/mnt"
+fio --name=layout --filename="$WORK/mnt/file" --size=256M --rw=write --bs=1M --direct=1 \
+	--ioengine=io_uring --iodepth=8 >/dev/null
 "$PRIV/faultlined" --socket "$PRIV/s.sock" --state-dir "$PRIV/state" 2>"$PRIV/daemon.log" &
 daemon=$!
 $PYTHON "$SOURCE_DIR/tests/integration/flclient.py" wait-socket "$PRIV/s.sock"
@@ -69,6 +85,7 @@ rates=$(printf '%s' "${FLBENCH_RATES:-2000 20000}" | $PYTHON -c 'import json, sy
 cfg=$(
 	cat <<JSON
 {"socket": "$PRIV/s.sock", "daemon_pid": $daemon, "file": "$WORK/file", "disk": "$disk",
+ "rate_file": "$WORK/mnt/file", "rate_disk": "$(basename "$loopdev")",
  "bs": ${FLBENCH_BS:-4096}, "qd": ${FLBENCH_QD:-32}, "warmup": 1.5,
  "window": ${FLBENCH_WINDOW:-4}, "rounds": ${FLBENCH_ROUNDS:-5},
  "rates": $rates, "rate_rounds": ${FLBENCH_RATE_ROUNDS:-3},

@@ -8,7 +8,8 @@
 # - queue depth 0 or above 4096, a rate of 0, a relative path: positioned
 #   errors from `faultline validate`, and errors from the injector itself when a
 #   client sends them past the controller;
-# - writes to a file it did not create: refused, and the file is unchanged.
+# - writes to a file it did not create: refused, and the file is unchanged;
+# - `faultline plan` names the files it would create and creates none.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pressure_lib.sh"
 require_root
@@ -55,7 +56,17 @@ for errno in EPERM ENOSYS; do
 	check "seccomp $errno: no file is created" test "$(pressure_files "$work")" = 0
 done
 
-# 3. Bad values, in the scenario...
+# 3. The dry run names the files it would create, and creates none.
+write_pressure_scenario "$scenario" "$work" 2s "size: 1MiB" "workers: 2" "mode: write"
+rc=0
+"$FAULTLINE_BIN" plan "$scenario" >"$TEST_TMP/plan.out" 2>&1 || rc=$?
+check "plan: exits 0 (got $rc)" test "$rc" = 0
+check "plan: names both files" \
+	test "$(grep -c "create $work/.faultline-pressure-[0-9a-f]*-[01] (1048576 bytes" "$TEST_TMP/plan.out")" = 2
+check "plan: counts them in the blast radius" grep -q "2 file(s) created" "$TEST_TMP/plan.out"
+check "plan: creates nothing" test -z "$(ls -A "$work")"
+
+# 4. Bad values, in the scenario...
 bad() {
 	local what=$1 line=$2 pos=$3 message=$4
 	shift 4
