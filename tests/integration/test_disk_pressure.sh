@@ -3,9 +3,9 @@
 # disk.pressure on this host's disk, checked against the kernel's own counters
 # and against an independent fio job:
 # 1. rate 2000/s for 10 s: the read completions the kernel counts grow by 2000
-#    per second, within 2%.
+#    per second, within 2%; randrw splits them into reads and writes.
 # 2. unlimited pressure slows an fio victim job on the same disk (its IOPS,
-#    from fio's JSON, drop below 70% of its quiet run).
+#    from fio's JSON, drop below 60% of its quiet runs before and after).
 # 3. while it runs, the injector has one thread per worker and our files exist;
 #    after the revert, the threads are gone, the files are removed, the journal
 #    is empty.
@@ -85,11 +85,44 @@ check "each of them reached $host_disk ($((h1 - h0)) reads there >= $((b - a)))"
 check "the rate fault's file is removed" test "$(pressure_files "$mnt")" = 0
 check "the journal holds nothing afterwards" journal_empty
 
+# randrw: half reads, half writes, each one completion on the loop device; the
+# writes are overwrites of the laid-out file, so they add no metadata beyond the
+# odd journal commit (hence the looser bound than the reads' 2%).
+writes_completed() { awk '{print $5}' "/sys/block/$1/stat"; }
+write_pressure_scenario "$scenario" "$mnt" 8s "mode: randrw" "size: 64MiB" "rate: 2000/s"
+"$FAULTLINE_BIN" run "$scenario" >"$TEST_TMP/randrw.out" 2>&1 &
+runner=$!
+track_pid "$runner"
+check "randrw: the pressure starts" wait_for_line "$TEST_TMP/randrw.out" "hog: pressure running" 10
+sleep 1
+r0=$(reads_completed "$loop")
+w0=$(writes_completed "$loop")
+t0=$(now_ns)
+sleep 4
+r1=$(reads_completed "$loop")
+w1=$(writes_completed "$loop")
+t1=$(now_ns)
+rc=0
+wait "$runner" || rc=$?
+check "randrw: the run exits 0 (got $rc)" test "$rc" = 0
+rps=$(awk -v d=$((r1 - r0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", d * 1e9 / t }')
+wps=$(awk -v d=$((w1 - w0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", d * 1e9 / t }')
+echo "# randrw at 2000/s on $loop: $rps reads/s, $wps writes/s"
+check "randrw: about half reads ($rps/s)" awk -v v="$rps" 'BEGIN { exit !(v >= 900 && v <= 1100) }'
+check "randrw: about half writes ($wps/s)" awk -v v="$wps" 'BEGIN { exit !(v >= 900 && v <= 1100) }'
+check "randrw: in all 2000 I/Os per second within 2%" \
+	awk -v r="$rps" -v w="$wps" 'BEGIN { exit !(r + w >= 1960 && r + w <= 2040) }'
+check "randrw: the file is removed" test "$(pressure_files "$mnt")" = 0
+
 # 2 and 3. Unlimited pressure against an fio victim, served by a daemon so that
 # its threads can be counted before and after.
+# The victim reads one block at a time, so every bit of queueing at the device
+# shows in its IOPS. Its quiet rate is taken before and after the pressure (the
+# lower of the two counts), so that a change in the host's own load during the
+# test cannot pass for our effect.
 victim() {
 	fio --name=victim --filename="$work/victim" --size=64M --rw=randread --bs=4k \
-		--iodepth=4 --ioengine=io_uring --direct=1 --runtime=4 --time_based \
+		--iodepth=1 --ioengine=io_uring --direct=1 --runtime=4 --time_based \
 		--output-format=json 2>/dev/null |
 		$PYTHON -c 'import json, sys; print("%.0f" % json.load(sys.stdin)["jobs"][0]["read"]["iops"])'
 }
@@ -101,7 +134,7 @@ daemon=$!
 track_pid "$daemon"
 $FLCLIENT wait-socket "$sock"
 check "the idle daemon has one thread" test "$(thread_count "$daemon")" = 1
-write_pressure_scenario "$scenario" "$work" 12s "mode: read" "size: 128MiB" "queue_depth: 64" \
+write_pressure_scenario "$scenario" "$work" 12s "mode: read" "size: 128MiB" "queue_depth: 128" \
 	"workers: 2"
 "$FAULTLINE_BIN" run --injector "unix:$sock" "$scenario" >"$TEST_TMP/hog.out" 2>&1 &
 runner=$!
@@ -112,11 +145,13 @@ check "its two files exist while it runs" test "$(pressure_files "$work")" = 2
 files_mode=$(stat -c %a "$work"/.faultline-pressure-* | sort -u)
 check "its files are private (mode $files_mode)" test "$files_mode" = 600
 loaded=$(victim)
-echo "# fio victim (randread 4k, qd 4): $quiet IOPS quiet, $loaded IOPS under pressure"
-check "the victim's IOPS drop below 70% under pressure ($quiet -> $loaded)" \
-	awk -v q="$quiet" -v l="$loaded" 'BEGIN { exit !(q > 0 && l < 0.7 * q) }'
 rc=0
 wait "$runner" || rc=$?
+quiet_after=$(victim)
+[ "$quiet_after" -lt "$quiet" ] && quiet_min=$quiet_after || quiet_min=$quiet
+echo "# fio victim (randread 4k, qd 1): $quiet IOPS quiet, $loaded under pressure, $quiet_after quiet again"
+check "the victim's IOPS drop below 60% of its quiet runs under pressure ($quiet_min -> $loaded)" \
+	awk -v q="$quiet_min" -v l="$loaded" 'BEGIN { exit !(q > 0 && l < 0.6 * q) }'
 check "the run exits 0 (got $rc)" test "$rc" = 0
 check "after the revert the daemon is back to one thread" test "$(thread_count "$daemon")" = 1
 check "after the revert the files are removed" test "$(pressure_files "$work")" = 0
