@@ -8,7 +8,8 @@
 # - queue depth 0 or above 4096, a rate of 0, a relative path: positioned
 #   errors from `faultline validate`, and errors from the injector itself when a
 #   client sends them past the controller;
-# - writes to a file it did not create: refused, and the file is unchanged;
+# - writes to a file it did not create: refused; reads of it allowed, and the
+#   file is unchanged;
 # - `faultline plan` names the files it would create and creates none.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pressure_lib.sh"
@@ -124,6 +125,15 @@ while read -r line; do
 	esac
 done <"$TEST_TMP/proto.out"
 check "the injector answered every case" test "$(wc -l <"$TEST_TMP/proto.out")" = 10
+
+# Reading their file is allowed: two workers, sequential, for 2 s. It is read
+# (the progress counts reads and no write), and it is unchanged afterwards.
+write_pressure_scenario "$scenario" "$work/theirs" 2s "pattern: sequential" "workers: 2" \
+	"block_size: 64KiB"
+rc=0
+"$FAULTLINE_BIN" run --injector "unix:$sock" "$scenario" >"$TEST_TMP/theirs.out" 2>&1 || rc=$?
+check "reading their file: the run exits 0 (got $rc)" test "$rc" = 0
+check "reading their file: the pressure ran" grep -qE "hog: pressure running: [1-9][0-9]* IOPS" "$TEST_TMP/theirs.out"
 check "their file is unchanged" test "$(sha256sum <"$work/theirs")" = "$sum_before"
 check "no file of ours was created" test "$(pressure_files "$work")" = 0
 check "the journal holds nothing" journal_empty
