@@ -437,7 +437,7 @@ static int pressure_start(struct fault_instance *f, struct fault_env *env)
 	bool direct = json_is_true(json_object_get(u, "direct"));
 	uint64_t bs = plan_uint(u, "block_size"), workers = plan_uint(u, "workers");
 	uint64_t iops = plan_uint(u, "rate_iops"), bps = plan_uint(u, "rate_bytes_per_sec");
-	char err[256];
+	char err[256] = "";
 	int r;
 
 	if (!dir || mode < 0 || !bs || !workers || workers > PRESSURE_MAX_WORKERS)
@@ -496,9 +496,9 @@ static int pressure_start(struct fault_instance *f, struct fault_env *env)
 	f->runtime = rt;
 	return 0;
 fail:
-	/* The registry reverts the fault (start_required): say why first. */
-	env->emit(env, f, "fault_failed",
-		  json_pack("{s:s, s:s}", "phase", "start", "message", err));
+	/* The registry reverts the fault (start_required) and fails the apply with
+	 * this message. */
+	errbuf_set(env->err, env->errlen, "%s", err);
 	runtime_free(rt);
 	return r;
 }

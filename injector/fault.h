@@ -63,6 +63,9 @@ struct fault_env {
 	void (*emit)(struct fault_env *env, struct fault_instance *f, const char *event,
 		     json_t *fields);
 	void *userdata;
+	/* Only for start(): where it may say why it failed (NULL elsewhere). */
+	char *err;
+	size_t errlen;
 };
 
 /* A process event from the kernel's process connector. */

@@ -247,15 +247,28 @@ static int prepare(struct registry *reg, const struct fault_ops *ops,
 	return 0;
 }
 
+/* The audit line and the fault_applied event. */
+static void announce_applied(struct registry *reg, const struct fault_instance *f)
+{
+	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", f->id,
+		 f->description ? f->description : "", f->ops->kind,
+		 (unsigned long long)f->session_id, (unsigned)f->owner_uid);
+	emit(reg, f->session_id, "fault_applied",
+	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind",
+		       f->ops->kind, "description", f->description));
+}
+
 /* A fault whose runtime is the fault (start_required) could not start: undo the
  * change and fail the apply, rather than keep a fault that does nothing. If the
  * revert fails too, the fault stays registered and the clock retries it. */
-static int start_failed(struct registry *reg, struct fault_instance *f, int r, char *err,
-			size_t errlen)
+static int start_failed(struct registry *reg, struct fault_instance *f, int r, const char *why,
+			char *err, size_t errlen)
 {
 	char message[512] = "";
 
-	log_info("fault %s (%s) failed to start: %s", f->id, f->ops->kind, strerror(-r));
+	if (!why[0])
+		why = strerror(-r);
+	log_info("fault %s (%s) failed to start: %s", f->id, f->ops->kind, why);
 	int rr = f->ops->revert(f->undo, NULL, message, sizeof(message));
 	if (rr < 0) {
 		f->revert_error = strdup(message);
@@ -263,7 +276,7 @@ static int start_failed(struct registry *reg, struct fault_instance *f, int r, c
 		errbuf_set(err, errlen,
 			   "cannot start the fault (%s), and reverting it failed too (%s); the "
 			   "injector keeps retrying",
-			   strerror(-r), message);
+			   why, message);
 		return r;
 	}
 	journal_record(reg, JOURNAL_REVERTED, f->id, f->ops->kind, f->session_id, f->owner_uid,
@@ -272,7 +285,7 @@ static int start_failed(struct registry *reg, struct fault_instance *f, int r, c
 	fault_instance_free(f);
 	if (reg->count == 0 && reg->journal)
 		journal_truncate(reg->journal);
-	errbuf_set(err, errlen, "cannot start the fault, so it was reverted: %s", strerror(-r));
+	errbuf_set(err, errlen, "cannot start the fault, so it was reverted: %s", why);
 	return r;
 }
 
@@ -363,13 +376,10 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 			   strerror(-r));
 		return r;
 	}
+	/* A fault whose runtime is the fault is announced once it runs. */
+	if (!ops->start_required || req->duration_ns == 0)
+		announce_applied(reg, f);
 	if (req->duration_ns == 0) {
-		log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
-			 f->description ? f->description : "", ops->kind,
-			 (unsigned long long)req->session_id, (unsigned)req->uid);
-		emit(reg, req->session_id, "fault_applied",
-		     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind",
-			       ops->kind, "description", f->description));
 		/* Instantaneous: done as soon as it is applied. */
 		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
 			       NULL);
@@ -385,11 +395,14 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	struct fault_instance *live = TAKE_PTR(f);
 	registry_link(reg, live);
 	struct fault_env env = make_env(reg, now_monotonic_ns());
+	char start_err[256] = "";
+	env.err = start_err;
+	env.errlen = sizeof(start_err);
 	r = ops->start ? ops->start(live, &env) : 0;
 	if (r < 0 && ops->start_required) {
 		if (watching)
 			proc_events_release(reg);
-		return start_failed(reg, live, r, err, errlen);
+		return start_failed(reg, live, r, start_err, err, errlen);
 	}
 	if (r < 0) {
 		/* The kernel change stands; only its watching failed. Keep the fault,
@@ -400,12 +413,8 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	} else {
 		live->running = true;
 	}
-	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", live->id,
-		 live->description ? live->description : "", ops->kind,
-		 (unsigned long long)req->session_id, (unsigned)req->uid);
-	emit(reg, req->session_id, "fault_applied",
-	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", live->id, "name", live->name, "kind",
-		       ops->kind, "description", live->description));
+	if (ops->start_required)
+		announce_applied(reg, live);
 	*ret_result = TAKE_PTR(result);
 	return 0;
 }

@@ -10,10 +10,13 @@
 #   client sends them past the controller;
 # - writes to a file it did not create: refused; reads of it allowed, and the
 #   file is unchanged;
+# - a worker that cannot start (RLIMIT_MEMLOCK): the apply fails with the
+#   cause and the files are removed;
 # - `faultline plan` names the files it would create and creates none.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pressure_lib.sh"
 require_root
+not_grep() { ! grep -q "$@"; }
 
 work="$TEST_TMP/pressure"
 ramfs="$TEST_TMP/ramfs"
@@ -57,7 +60,21 @@ for errno in EPERM ENOSYS; do
 	check "seccomp $errno: no file is created" test "$(pressure_files "$work")" = 0
 done
 
-# 3. The dry run names the files it would create, and creates none.
+# 3. A worker that cannot start (its buffers exceed RLIMIT_MEMLOCK, which the
+#    injector inherits here): the apply fails with the cause, the files it had
+#    created are removed, nothing is journaled as outstanding.
+if command -v prlimit >/dev/null; then
+	rc=0
+	prlimit --memlock=65536:65536 "$FAULTLINE_BIN" run "$scenario" >"$TEST_TMP/memlock.out" 2>&1 || rc=$?
+	check "memlock: the run exits 4 (got $rc)" test "$rc" = 4
+	check "memlock: the error names RLIMIT_MEMLOCK" \
+		grep -q "could not be applied: cannot start the fault, so it was reverted: cannot register .* RLIMIT_MEMLOCK" "$TEST_TMP/memlock.out"
+	check "memlock: the files it created are removed" test "$(pressure_files "$work")" = 0
+	check "memlock: nothing is outstanding in the journal" journal_empty
+	check "memlock: it was never announced as applied" not_grep -E "applied hog|fault f[0-9]+-[0-9]+ applied" "$TEST_TMP/memlock.out"
+fi
+
+# 4. The dry run names the files it would create, and creates none.
 write_pressure_scenario "$scenario" "$work" 2s "size: 1MiB" "workers: 2" "mode: write"
 rc=0
 "$FAULTLINE_BIN" plan "$scenario" >"$TEST_TMP/plan.out" 2>&1 || rc=$?
@@ -67,7 +84,7 @@ check "plan: names both files" \
 check "plan: counts them in the blast radius" grep -q "2 file(s) created" "$TEST_TMP/plan.out"
 check "plan: creates nothing" test -z "$(ls -A "$work")"
 
-# 4. Bad values, in the scenario...
+# 5. Bad values, in the scenario...
 bad() {
 	local what=$1 line=$2 pos=$3 message=$4
 	shift 4
