@@ -27,8 +27,11 @@
 /* A rate-limited worker that fell this far behind (a stalled disk) does not
  * burst to catch up on all of it: its virtual clock restarts. */
 #define RATE_MAX_BACKLOG_NS (500 * NSEC_PER_MSEC)
-/* How long the worker waits for in-flight I/O when it stops. */
-#define DRAIN_MAX_NS (30 * NSEC_PER_SEC)
+/* How long the worker waits for in-flight I/O when it stops (it is joined on the
+ * event loop's thread). A device that has not answered by then may never: the
+ * ring is closed anyway, and the kernel finishes or cancels what is in flight in
+ * the background, the buffers staying pinned until it has. */
+#define DRAIN_MAX_NS (1 * NSEC_PER_SEC)
 
 struct uring_worker {
 	struct uring_worker_config cfg;
@@ -276,8 +279,8 @@ static unsigned reap(struct uring_worker *w, bool timed)
 	return n;
 }
 
-/* Waits for in-flight I/O; bounded, since a dead device may never answer (the
- * ring's exit then waits in the kernel, which is all anyone could do). */
+/* Waits for in-flight I/O; bounded (DRAIN_MAX_NS), since a dead device may
+ * never answer. */
 static void drain(struct uring_worker *w, unsigned *inflight, bool timed)
 {
 	uint64_t end = now_monotonic_ns() + DRAIN_MAX_NS;
