@@ -75,6 +75,19 @@ static size_t print_operations(const char *kind, const json_t *plan)
 		       int_of(plan, "fs_bytes"), int_of(plan, "avail_before"));
 		return 1;
 	}
+	if (streq(kind, "disk.pressure")) {
+		json_array_foreach(json_object_get(plan, "files"), i, t) {
+			printf("    create %s/%s (%lld bytes, mode 0600), write it once, then the "
+			       "I/O; remove it on revert\n",
+			       str_of(plan, "dir"), json_string_value(t) ?: "?",
+			       int_of(plan, "size"));
+			n++;
+		}
+		if (json_is_string(json_object_get(plan, "file")))
+			printf("    read %s (not ours: only read, never written)\n",
+			       str_of(plan, "path"));
+		return n;
+	}
 	if (json_object_get(plan, "cgroup")) {
 		printf("    freeze cgroup %s%s\n", str_of(plan, "cgroup"),
 		       json_is_true(json_object_get(plan, "was_frozen")) ?

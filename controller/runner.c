@@ -120,6 +120,20 @@ static void on_event(const json_t *event, void *userdata)
 			 (long long)json_integer_value(json_object_get(event, "allocated_bytes")),
 			 json_object_get(event, "error") ? "; writing stopped: " : "",
 			 json_string_value(json_object_get(event, "error")) ?: "");
+	} else if (streq(name, "pressure_progress") && f) {
+		const char *phase = json_string_value(json_object_get(event, "phase")) ?: "?";
+		if (streq(phase, "layout"))
+			progress(run, "%s: writing its files once before the pressure",
+				 f->def->name);
+		else if (!json_object_get(event, "iops"))
+			progress(run, "%s: pressure running", f->def->name);
+		else
+			progress(run,
+				 "%s: pressure running: %.0f IOPS, %.2f MiB/s (%lld I/Os in all)",
+				 f->def->name, json_number_value(json_object_get(event, "iops")),
+				 json_number_value(json_object_get(event, "bytes_per_sec")) /
+					 1048576,
+				 (long long)json_integer_value(json_object_get(event, "ios")));
 	} else if (streq(name, "session_expired")) {
 		progress(run, "the injector expired this session: %s",
 			 json_string_value(json_object_get(event, "reason")) ?: "?");

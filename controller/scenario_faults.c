@@ -202,6 +202,10 @@ static int convert_kill(struct sv_ctx *c, const struct ynode *fault, struct scen
 	return 0;
 }
 
+static const char *const disk_pressure_keys[] = {
+	"block_size",  "direct", "duration", "mode",	"path", "pattern",
+	"queue_depth", "rate",	 "size",     "workers", NULL,
+};
 static const char *const network_keys[] = {
 	"correlation",	    "corrupt", "delay",	  "distribution", "duplicate",
 	"duration",	    "gap",     "jitter",  "limit",	  "loss",
@@ -222,6 +226,12 @@ static const struct fault_type fault_types[] = {
 		.keys = disk_fill_keys,
 		.duration = FAULT_DURATION_REQUIRED,
 		.convert = convert_disk_fill,
+	},
+	{
+		.name = "disk.pressure",
+		.keys = disk_pressure_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_disk_pressure,
 	},
 	{
 		.name = "disk.throttle",

@@ -105,6 +105,9 @@ int convert_disk_throttle(struct sv_ctx *c, const struct ynode *fault, struct sc
 			  json_t **ret_params);
 int convert_disk_fill(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
 		      json_t **ret_params);
+/* The params of disk.pressure (scenario_disk_pressure.c): a fault_type converter. */
+int convert_disk_pressure(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+			  json_t **ret_params);
 
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);

@@ -68,6 +68,9 @@ struct fault_env {
 	void (*emit)(struct fault_env *env, struct fault_instance *f, const char *event,
 		     json_t *fields);
 	void *userdata;
+	/* Only for start(): where it may say why it failed (NULL elsewhere). */
+	char *err;
+	size_t errlen;
 };
 
 /* A process event from the kernel's process connector. */
@@ -125,6 +128,10 @@ struct fault_ops {
 			   struct fault_env *env);
 	void (*stop)(struct fault_instance *f);
 	bool wants_proc_events;
+	/* The runtime is the fault (a load generator): when start() fails, the
+	 * registry reverts the fault and the apply fails, rather than keep a fault
+	 * that does nothing. */
+	bool start_required;
 
 	/* A one-line human description of a plan or undo state; malloc'd. */
 	char *(*describe)(const json_t *plan);
@@ -141,3 +148,4 @@ extern const struct fault_ops proc_kill_ops;
 extern const struct fault_ops net_netem_fault_ops;
 extern const struct fault_ops disk_throttle_ops;
 extern const struct fault_ops disk_fill_ops;
+extern const struct fault_ops disk_pressure_ops;

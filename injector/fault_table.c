@@ -5,6 +5,7 @@
 
 static const struct fault_ops *const fault_table[] = {
 	&disk_fill_ops,
+	&disk_pressure_ops,
 	&disk_throttle_ops,
 	&net_netem_fault_ops,
 	&proc_kill_ops,
@@ -21,5 +22,5 @@ const struct fault_ops *fault_ops_find(const char *kind)
 
 const char *fault_kinds_list(void)
 {
-	return "disk.fill, disk.throttle, network, process.kill, process.pause";
+	return "disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause";
 }

@@ -25,6 +25,7 @@ void registry_init(struct registry *reg, struct journal *journal, uint64_t grace
 }
 
 static void fault_stop(struct registry *reg, struct fault_instance *f);
+static void registry_unlink(struct registry *reg, struct fault_instance *f);
 
 static struct fault_instance *fault_instance_free(struct fault_instance *f)
 {
@@ -269,6 +270,48 @@ static int prepare(struct registry *reg, const struct fault_ops *ops,
 	return 0;
 }
 
+/* The audit line and the fault_applied event. */
+static void announce_applied(struct registry *reg, const struct fault_instance *f)
+{
+	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", f->id,
+		 f->description ? f->description : "", f->ops->kind,
+		 (unsigned long long)f->session_id, (unsigned)f->owner_uid);
+	emit(reg, f->session_id, "fault_applied",
+	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind",
+		       f->ops->kind, "description", f->description));
+}
+
+/* A fault whose runtime is the fault (start_required) could not start: undo the
+ * change and fail the apply, rather than keep a fault that does nothing. If the
+ * revert fails too, the fault stays registered and the clock retries it. */
+static int start_failed(struct registry *reg, struct fault_instance *f, int r, const char *why,
+			char *err, size_t errlen)
+{
+	char message[512] = "";
+
+	if (!why[0])
+		why = strerror(-r);
+	log_info("fault %s (%s) failed to start: %s", f->id, f->ops->kind, why);
+	int rr = f->ops->revert(f->undo, NULL, message, sizeof(message));
+	if (rr < 0) {
+		f->revert_error = strdup(message);
+		f->retry_ns = now_monotonic_ns();
+		errbuf_set(err, errlen,
+			   "cannot start the fault (%s), and reverting it failed too (%s); the "
+			   "injector keeps retrying",
+			   why, message);
+		return r;
+	}
+	journal_record(reg, JOURNAL_REVERTED, f->id, f->ops->kind, f->session_id, f->owner_uid,
+		       NULL);
+	registry_unlink(reg, f);
+	fault_instance_free(f);
+	if (reg->count == 0 && reg->journal)
+		journal_truncate(reg->journal);
+	errbuf_set(err, errlen, "cannot start the fault, so it was reverted: %s", why);
+	return r;
+}
+
 int registry_apply(struct registry *reg, const struct apply_request *req,
 		   const struct fault_context *ctx, json_t **ret_result, char *err, size_t errlen)
 {
@@ -356,13 +399,9 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 			   strerror(-r));
 		return r;
 	}
-	log_info("fault %s applied: %s (kind %s, session %llu, uid %u)", id,
-		 f->description ? f->description : "", ops->kind,
-		 (unsigned long long)req->session_id, (unsigned)req->uid);
-	emit(reg, req->session_id, "fault_applied",
-	     json_pack("{s:s, s:s?, s:s, s:s?}", "fault", f->id, "name", f->name, "kind", ops->kind,
-		       "description", f->description));
-
+	/* A fault whose runtime is the fault is announced once it runs. */
+	if (!ops->start_required || req->duration_ns == 0)
+		announce_applied(reg, f);
 	if (req->duration_ns == 0) {
 		/* Instantaneous: done as soon as it is applied. */
 		journal_record(reg, JOURNAL_REVERTED, id, ops->kind, req->session_id, req->uid,
@@ -379,7 +418,15 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	struct fault_instance *live = TAKE_PTR(f);
 	registry_link(reg, live);
 	struct fault_env env = make_env(reg, now_monotonic_ns());
+	char start_err[256] = "";
+	env.err = start_err;
+	env.errlen = sizeof(start_err);
 	r = ops->start ? ops->start(live, &env) : 0;
+	if (r < 0 && ops->start_required) {
+		if (watching)
+			proc_events_release(reg);
+		return start_failed(reg, live, r, start_err, err, errlen);
+	}
 	if (r < 0) {
 		/* The kernel change stands; only its watching failed. Keep the fault,
 		 * with its deadline, and say so. */
@@ -389,6 +436,8 @@ int registry_apply(struct registry *reg, const struct apply_request *req,
 	} else {
 		live->running = true;
 	}
+	if (ops->start_required)
+		announce_applied(reg, live);
 	*ret_result = TAKE_PTR(result);
 	return 0;
 }

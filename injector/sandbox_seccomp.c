@@ -140,6 +140,13 @@ static const char *const allowed_syscalls[] = {
 	 * there (sandbox_thread_raise_sys_admin) */
 	"capget",
 	"capset",
+	/* disk.pressure: its rings (restricted to fixed reads and writes of
+	 * registered files; io_uring operations do not pass through seccomp) and the
+	 * space its files reserve */
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
+	"fallocate",
 	/* shutting down and the controller's own exit */
 	"wait4",
 	"waitid",

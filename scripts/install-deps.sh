@@ -9,8 +9,9 @@ packages=(
 	libyaml-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev
 	# tests: iproute2 as an oracle, procps for ps/pkill, python3 for the socket client
 	iproute2 procps python3
-	# tests: fio as the oracle for I/O rates (disk.throttle)
-	fio
+	# disk tests and benches: fio as the independent I/O oracle; a loop
+	# device with an ext4 filesystem of the test's own (mount, e2fsprogs)
+	fio mount e2fsprogs
 	# tests/vm: qemu boots Debian's cloud kernel with a busybox initramfs (cpio);
 	# xz-utils and zstd unpack compressed kernel modules
 	qemu-system-x86 busybox-static cpio xz-utils zstd

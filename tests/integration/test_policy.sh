@@ -182,6 +182,8 @@ expect(disk("disk.fill", {"path": tmp + "/allowed", "size_bytes": 65536}).get("o
        "a small fill in an allowed directory passes")
 expect(refused(disk("disk.fill", {"path": tmp + "/denied", "size_bytes": 65536}),
                'deny.paths "%s/denied"' % tmp), "deny.paths refuses a fill")
+expect(refused(disk("disk.pressure", {"path": tmp + "/allowed/link", "size": 1 << 20}),
+               'deny.paths "%s/denied"' % tmp), "deny.paths refuses pressure through a symlink")
 expect(refused(disk("disk.fill", {"path": tmp + "/allowed", "size_bytes": 4 << 20}),
                "limits.max_fill 1MiB"), "limits.max_fill refuses 4 MiB")
 if have_blkio:

@@ -575,7 +575,7 @@ static void test_scenario_errors(void **state)
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, at: 1.5.s}]\n",
 		     3, 63, "found \"1.5.s\"");
 	expect_error(HEAD "faults: [{name: k, type: 7, target: {pid: 99}}]\n", 3, 26,
-		     "unknown fault type '7'; expected one of: disk.fill, disk.throttle, network, process.kill, process.pause");
+		     "unknown fault type '7'; expected one of: disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause");
 	expect_error(HEAD "faults: [{name: k, type: [process.kill], target: {pid: 99}}]\n", 3, 26,
 		     "type: expected a string, found a sequence");
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 0}}]\n", 3, 54,
@@ -749,7 +749,7 @@ static void test_fault_table(void **state)
 	assert_non_null(fault_type_find("network"));
 	assert_null(fault_type_find("network.partition"));
 	assert_string_equal(fault_type_names(buf, sizeof(buf)),
-			    "disk.fill, disk.throttle, network, process.kill, process.pause");
+			    "disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause");
 	assert_int_equal(fault_type_find("process.kill")->duration, FAULT_DURATION_OPTIONAL);
 	assert_int_equal(fault_type_find("process.pause")->duration, FAULT_DURATION_REQUIRED);
 }
@@ -822,7 +822,7 @@ static void test_good_corpus(void **state)
 	static const char *const files[] = {
 		"aliases.yaml",	      "crlf.yaml",    "exec-injector.yaml",
 		"flow-style.yaml",    "full.yaml",    "kill-default-signal.yaml",
-		"minimal-pause.yaml", "unicode.yaml",
+		"minimal-pause.yaml", "unicode.yaml", "disk-pressure.yaml",
 	};
 	char dir[512], path[2048];
 
