@@ -124,7 +124,7 @@ int cmd_plan(int argc, char **argv)
 	char **argv_storage = NULL;
 	bool json_out = false;
 	int c, r, code = EXIT_OK;
-	size_t processes = 0, interfaces = 0, disks = 0;
+	size_t processes = 0, interfaces = 0, disks = 0, files = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
@@ -218,6 +218,8 @@ int cmd_plan(int argc, char **argv)
 		size_t n = print_operations(f->type, plan);
 		if (streq(f->type, "network"))
 			interfaces += n;
+		else if (streq(f->type, "disk.pressure"))
+			files += n;
 		else if (strncmp(f->type, "disk.", 5) == 0)
 			disks += n;
 		else
@@ -231,6 +233,8 @@ int cmd_plan(int argc, char **argv)
 		printf("\nblast radius: %zu process(es), %zu interface(s)", processes, interfaces);
 		if (disks)
 			printf(", %zu cgroup(s) or filesystem(s)", disks);
+		if (files)
+			printf(", %zu file(s) created", files);
 		printf("%s\n", code == EXIT_OK ? "" : "; some faults would fail (see above)");
 	}
 	json_decref(all);
