@@ -18,6 +18,7 @@
 #include "sample.h"
 #include "slo.h"
 #include "slo_objective.h"
+#include "slo_watch.h"
 
 #define MS 1000000ULL
 #define SEC 1000000000ULL
@@ -310,6 +311,128 @@ static void test_format(void **state)
 	assert_string_equal(slo_format_value(SLO_VALUE, NAN, buf, sizeof(buf)), "n/a");
 }
 
+/*
+ * A service answering in 1 ms every 10 ms from 1 s to 10 s, slow (500 ms) from
+ * 4 s to 6.5 s; the fault runs from 4 s to 6 s. SLO: p99 < 100ms on 1 s windows,
+ * abort after 1 s of breach.
+ */
+static void watch_fixture(struct sample_series *series, struct scenario *s,
+			  struct scenario_slo *slo, struct scenario_abort *a)
+{
+	*series = (struct sample_series){ 0 };
+	for (uint64_t t = 1 * SEC; t < 10 * SEC; t += 10 * MS) {
+		struct sample x = { .t_ns = t, .latency_ns = MS, .value = NAN };
+		if (t >= 4 * SEC && t < 6500 * MS)
+			x.latency_ns = 500 * MS;
+		assert_int_equal(sample_series_add(series, &x), 0);
+	}
+	*slo = (struct scenario_slo){
+		.name = "latency",
+		.probe = "api",
+		.objective_text = "p99 < 100ms",
+		.objective = { .metric = SLO_P99, .op = SLO_OP_LT, .threshold = 0.1 },
+		.phases = SLO_PHASES_ALL,
+		.window_ns = SEC,
+	};
+	*a = (struct scenario_abort){ .slo = 0, .breached_for_ns = SEC };
+	*s = (struct scenario){ .slos = slo, .n_slos = 1, .aborts = a, .n_aborts = 1 };
+}
+
+static void test_watch_abort(void **state)
+{
+	struct sample_series series;
+	struct scenario s;
+	struct scenario_slo slo;
+	struct scenario_abort a;
+	struct slo_watch *w = NULL;
+	uint64_t fired = 0;
+	size_t which = 99;
+
+	watch_fixture(&series, &s, &slo, &a);
+	assert_int_equal(slo_watch_new(&s, &series, 1, 100 * MS, &w), 0);
+	for (uint64_t now = 2 * SEC; now < 10 * SEC && !fired; now += 100 * MS) {
+		int r = slo_watch_abort_tick(w, now, &which);
+		assert_true(r >= 0);
+		if (r == 1)
+			fired = now;
+	}
+	/* The first failing window ends at 4.1 s; 1 s of breach later it fires. */
+	assert_int_equal(fired, 5100 * MS);
+	assert_int_equal(which, 0);
+
+	/* A looser fault objective keeps it from firing at all. */
+	slo.fault_objective_text = "p99 < 1s";
+	slo.fault_objective = (struct slo_objective){ SLO_P99, SLO_OP_LT, 1.0 };
+	w = slo_watch_free(w);
+	assert_int_equal(slo_watch_new(&s, &series, 1, 100 * MS, &w), 0);
+	for (uint64_t now = 2 * SEC; now < 10 * SEC; now += 100 * MS)
+		assert_int_equal(slo_watch_abort_tick(w, now, &which), 0);
+	slo_watch_free(w);
+	sample_series_clear(&series);
+}
+
+static void test_watch_recovery(void **state)
+{
+	struct sample_series series;
+	struct scenario s;
+	struct scenario_slo slo;
+	struct scenario_abort a;
+	struct slo_watch *w = NULL;
+	struct report rep = { 0 };
+	uint64_t at = 0;
+
+	watch_fixture(&series, &s, &slo, &a);
+	assert_true(slo_watch_new(&s, &series, 1, 100 * MS, &w) == 0);
+	assert_true(slo_watch_has_recovery(w));
+	/* Not yet: the first candidate's window (6 s to 7 s) is not settled at 7 s. */
+	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 20 * SEC, 7 * SEC, &at), 0);
+	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 20 * SEC, 7400 * MS, &at), 0);
+	/* Settled at 7.6 s: the window from 6.49 s holds one slow sample in 100, which
+	 * p99 (rank 99 of 100) leaves out, so the service recovered at 6.49 s. */
+	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 20 * SEC, 7600 * MS, &at), 1);
+	assert_int_equal(at, 6490 * MS);
+	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 20 * SEC, 9 * SEC, &at), 1);
+	assert_int_equal(at, 6490 * MS);
+
+	/* The report: baseline held, the fault broke p99, recovery held from 6.49 s. */
+	rep.phase_start_ns[PHASE_BASELINE] = 1 * SEC;
+	rep.phase_end_ns[PHASE_BASELINE] = 4 * SEC;
+	rep.phase_start_ns[PHASE_FAULT] = 4 * SEC;
+	rep.phase_end_ns[PHASE_FAULT] = 6 * SEC;
+	rep.phase_start_ns[PHASE_RECOVERY] = 6 * SEC;
+	rep.phase_end_ns[PHASE_RECOVERY] = 9 * SEC;
+	assert_int_equal(slo_watch_fill_report(w, 20 * SEC, &rep), 0);
+	assert_int_equal(rep.n_slos, 1);
+	assert_int_equal(rep.slos[0].phase[PHASE_BASELINE].verdict, SLO_PASS);
+	assert_int_equal(rep.slos[0].phase[PHASE_BASELINE].samples, 300);
+	assert_near(rep.slos[0].phase[PHASE_BASELINE].value, 0.001, 1e-12);
+	assert_int_equal(rep.slos[0].phase[PHASE_FAULT].verdict, SLO_FAIL);
+	assert_near(rep.slos[0].phase[PHASE_FAULT].value, 0.5, 1e-12);
+	assert_int_equal(rep.slos[0].phase[PHASE_RECOVERY].verdict, SLO_PASS);
+	assert_int_equal(rep.slos[0].phase[PHASE_RECOVERY].samples, 251);
+	report_clear(&rep);
+
+	/* Within 300 ms it cannot recover: every candidate up to 6.3 s fails. */
+	w = slo_watch_free(w);
+	assert_true(slo_watch_new(&s, &series, 1, 100 * MS, &w) == 0);
+	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 300 * MS, 9 * SEC, &at), -ETIME);
+	memset(&rep, 0, sizeof(rep));
+	rep.phase_start_ns[PHASE_RECOVERY] = 6 * SEC;
+	rep.phase_end_ns[PHASE_RECOVERY] = 9 * SEC;
+	assert_int_equal(slo_watch_fill_report(w, 300 * MS, &rep), 0);
+	assert_int_equal(rep.slos[0].phase[PHASE_RECOVERY].verdict, SLO_FAIL);
+	assert_int_equal(rep.slos[0].phase[PHASE_BASELINE].verdict, SLO_NOT_EVALUATED);
+	report_clear(&rep);
+
+	/* The effect of the fault on p50: +499 ms over the baseline. */
+	double d = 0;
+	assert_int_equal(slo_watch_effect(w, 0, SLO_P50, SEC, 4 * SEC, 4 * SEC, 6 * SEC, &d), 0);
+	assert_near(d, 0.499, 1e-12);
+	assert_int_equal(slo_watch_effect(w, 0, SLO_P50, 0, SEC, 4 * SEC, 6 * SEC, &d), -ENODATA);
+	slo_watch_free(w);
+	sample_series_clear(&series);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +443,8 @@ int main(void)
 		cmocka_unit_test(test_errors_and_throughput),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_watch_abort),
+		cmocka_unit_test(test_watch_recovery),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
