@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "scenario.h"
 #include "scenario_faults.h"
+#include "scenario_probes.h"
 #include "yaml_tree.h"
 
 #define SCENARIO_VERSION 1
@@ -176,10 +177,10 @@ bad:
 /* ---- the schema -------------------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"description", "faults", "injector", "name", "phases", "version", NULL,
+	"description", "faults", "injector", "name", "phases", "probes", "version", NULL,
 };
 /* Part of the format's design (docs/scenarios.md) but not of this version. */
-static const char *const later_keys[] = { "abort_when", "probes", "slos", NULL };
+static const char *const later_keys[] = { "abort_when", "slos", NULL };
 static const char *const fault_common_keys[] = { "at", "name", "type", NULL };
 static const char *const phases_keys[] = { "baseline", "recovery", NULL };
 static const char *const recovery_keys[] = { "within", NULL };
@@ -517,8 +518,8 @@ static int check_root(struct sv_ctx *c, const struct yaml_tree *t, struct scenar
 		if (in_list(later_keys, k))
 			sv_error(
 				c, k->line, k->col,
-				"key '%s' is not supported yet: probes, slos and abort_when come in "
-				"a later version of faultline; expected one of: %s",
+				"key '%s' is not supported yet: slos and abort_when come in a later "
+				"version of faultline; expected one of: %s",
 				k->value, join(top_keys, found, sizeof(found)));
 	}
 	sv_check_keys(c, root, "at the top level", top_keys, later_keys);
@@ -539,6 +540,8 @@ static int check_root(struct sv_ctx *c, const struct yaml_tree *t, struct scenar
 		check_injector(c, v, s);
 	if ((v = ynode_get(root, "phases")))
 		check_phases(c, v, s);
+	if ((v = ynode_get(root, "probes")))
+		check_probes(c, v, s);
 	check_faults(c, root, s);
 	return c->oom ? c->oom : c->errors ? -EINVAL : 0;
 }
@@ -693,6 +696,7 @@ struct scenario *scenario_free(struct scenario *s)
 		json_decref(s->faults[i].params);
 	}
 	free(s->faults);
+	scenario_probes_free(s->probes, s->n_probes);
 	if (s->exec_argv)
 		for (char **a = s->exec_argv; *a; a++)
 			free(*a);
