@@ -10,6 +10,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,7 @@
 #define SCENARIO_MAX_FAULTS 1000
 #define SCENARIO_MAX_SLOS 64
 #define SCENARIO_MAX_ABORTS 64
+#define SCENARIO_MAX_PROBES 64
 
 enum injector_transport {
 	INJECTOR_AUTO, /* daemon socket if it exists, else spawn faultlined --stdio as root */
@@ -81,6 +83,52 @@ struct scenario_abort {
 	unsigned line, col;
 };
 
+enum probe_kind {
+	PROBE_HTTP,
+	PROBE_TCP,
+	PROBE_COMMAND,
+	PROBE_PROMETHEUS,
+};
+
+/*
+ * One entry of probes (scenario_probes.c; docs/scenarios.md "Probes"). Samples are
+ * scheduled at t0 + k / rate seconds; at most concurrency are in flight, and one
+ * that waits longer than timeout for a slot is a timeout sample.
+ */
+struct scenario_probe {
+	char *name; /* the key in probes, [A-Za-z0-9._-]{1,64} */
+	enum probe_kind kind;
+	double rate; /* scheduled samples per second (rate, or 1 / interval) */
+	uint64_t timeout_ns; /* > 0 */
+	uint32_t concurrency; /* >= 1; 1 for command and prometheus */
+	unsigned line, col; /* where the probe's mapping starts */
+	struct {
+		char *url; /* http:// or https:// */
+		char *method; /* GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS */
+		char **headers; /* "Name: value", NULL-terminated; NULL when none */
+		char *body; /* may be NULL */
+		int *expect_status; /* NULL and n_expect_status 0: any 2xx */
+		size_t n_expect_status;
+		bool insecure; /* https: do not verify the peer */
+		char *ca_file; /* https: CA bundle; NULL for the system's */
+	} http;
+	struct {
+		char *host; /* a name (resolved once, when the probes start) or an IP literal */
+		uint16_t port;
+	} tcp;
+	struct {
+		char **argv; /* NULL-terminated, argv[0] looked up in PATH */
+		bool value; /* read a number from stdout */
+	} command;
+	struct {
+		char *url; /* the server's base URL, without /api/v1/query */
+		char *query; /* PromQL */
+	} prometheus;
+};
+
+/* "http", "tcp", "command", "prometheus". */
+const char *probe_kind_name(enum probe_kind k);
+
 struct scenario {
 	char *path;
 	char *name;
@@ -96,6 +144,8 @@ struct scenario {
 	size_t n_slos;
 	struct scenario_abort *aborts;
 	size_t n_aborts;
+	struct scenario_probe *probes; /* in file order */
+	size_t n_probes;
 };
 
 /* Loads and validates path. Returns 0 and *ret when the file is valid. Otherwise
