@@ -611,7 +611,8 @@ static void test_scenario_errors(void **state)
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, signal: KILL}]\n",
 		3, 74,
-		"unknown key 'signal' in fault; expected one of: at, duration, method, name, target, type");
+		"unknown key 'signal' in fault; expected one of: at, duration, expect_effect, method, "
+		"name, target, type");
 	expect_error(
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, ? [x] : 1}]\n",
