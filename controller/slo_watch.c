@@ -10,7 +10,7 @@
 
 struct slo_watch {
 	const struct scenario *s;
-	const struct sample_series *series;
+	const struct sample_series *const *series;
 	size_t n_series;
 	uint64_t settle_ns;
 	uint64_t *breach_since; /* per abort condition: start of the breach, 0 when none */
@@ -19,8 +19,8 @@ struct slo_watch {
 	uint64_t recovered; /* the joint recovery point, 0 until found */
 };
 
-int slo_watch_new(const struct scenario *s, const struct sample_series *series, size_t n_series,
-		  uint64_t settle_ns, struct slo_watch **ret)
+int slo_watch_new(const struct scenario *s, const struct sample_series *const *series,
+		  size_t n_series, uint64_t settle_ns, struct slo_watch **ret)
 {
 	struct slo_watch *w = calloc(1, sizeof(*w));
 
@@ -53,7 +53,7 @@ static const struct sample_series *series_of(const struct slo_watch *w, size_t s
 {
 	size_t p = w->s->slos[slo].probe_index;
 
-	return p < w->n_series ? &w->series[p] : NULL;
+	return p < w->n_series ? w->series[p] : NULL;
 }
 
 static const struct slo_objective *objective_in(const struct scenario_slo *slo, enum report_phase p)
@@ -206,7 +206,7 @@ int slo_watch_fill_report(struct slo_watch *w, uint64_t within_ns, struct report
 int slo_watch_effect(struct slo_watch *w, size_t probe, enum slo_metric m, uint64_t base_from,
 		     uint64_t base_to, uint64_t from, uint64_t to, double *ret_delta)
 {
-	const struct sample_series *series = probe < w->n_series ? &w->series[probe] : NULL;
+	const struct sample_series *series = probe < w->n_series ? w->series[probe] : NULL;
 	double base, during;
 	size_t n;
 	int r;

@@ -34,12 +34,12 @@
 struct slo_watch;
 
 /*
- * series[i] is the series of s->probes[i] (n_series == s->n_probes); both must
+ * series[i] points to the series of s->probes[i] (n_series == s->n_probes); both must
  * outlive the watch. settle_ns is how long after a window's end its samples may
  * still arrive (the longest probe timeout). Returns 0 and *ret, or -ENOMEM.
  */
-int slo_watch_new(const struct scenario *s, const struct sample_series *series, size_t n_series,
-		  uint64_t settle_ns, struct slo_watch **ret);
+int slo_watch_new(const struct scenario *s, const struct sample_series *const *series,
+		  size_t n_series, uint64_t settle_ns, struct slo_watch **ret);
 
 struct slo_watch *slo_watch_free(struct slo_watch *w);
 

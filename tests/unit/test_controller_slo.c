@@ -344,12 +344,13 @@ static void test_watch_abort(void **state)
 	struct scenario s;
 	struct scenario_slo slo;
 	struct scenario_abort a;
+	const struct sample_series *ptr = &series;
 	struct slo_watch *w = NULL;
 	uint64_t fired = 0;
 	size_t which = 99;
 
 	watch_fixture(&series, &s, &slo, &a);
-	assert_int_equal(slo_watch_new(&s, &series, 1, 100 * MS, &w), 0);
+	assert_int_equal(slo_watch_new(&s, &ptr, 1, 100 * MS, &w), 0);
 	for (uint64_t now = 2 * SEC; now < 10 * SEC && !fired; now += 100 * MS) {
 		int r = slo_watch_abort_tick(w, now, &which);
 		assert_true(r >= 0);
@@ -364,7 +365,7 @@ static void test_watch_abort(void **state)
 	slo.fault_objective_text = "p99 < 1s";
 	slo.fault_objective = (struct slo_objective){ SLO_P99, SLO_OP_LT, 1.0 };
 	w = slo_watch_free(w);
-	assert_int_equal(slo_watch_new(&s, &series, 1, 100 * MS, &w), 0);
+	assert_int_equal(slo_watch_new(&s, &ptr, 1, 100 * MS, &w), 0);
 	for (uint64_t now = 2 * SEC; now < 10 * SEC; now += 100 * MS)
 		assert_int_equal(slo_watch_abort_tick(w, now, &which), 0);
 	slo_watch_free(w);
@@ -377,12 +378,13 @@ static void test_watch_recovery(void **state)
 	struct scenario s;
 	struct scenario_slo slo;
 	struct scenario_abort a;
+	const struct sample_series *ptr = &series;
 	struct slo_watch *w = NULL;
 	struct report rep = { 0 };
 	uint64_t at = 0;
 
 	watch_fixture(&series, &s, &slo, &a);
-	assert_true(slo_watch_new(&s, &series, 1, 100 * MS, &w) == 0);
+	assert_true(slo_watch_new(&s, &ptr, 1, 100 * MS, &w) == 0);
 	assert_true(slo_watch_has_recovery(w));
 	/* Not yet: the first candidate's window (6 s to 7 s) is not settled at 7 s. */
 	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 20 * SEC, 7 * SEC, &at), 0);
@@ -414,7 +416,7 @@ static void test_watch_recovery(void **state)
 
 	/* Within 300 ms it cannot recover: every candidate up to 6.3 s fails. */
 	w = slo_watch_free(w);
-	assert_true(slo_watch_new(&s, &series, 1, 100 * MS, &w) == 0);
+	assert_true(slo_watch_new(&s, &ptr, 1, 100 * MS, &w) == 0);
 	assert_int_equal(slo_watch_recovery_tick(w, 6 * SEC, 300 * MS, 9 * SEC, &at), -ETIME);
 	memset(&rep, 0, sizeof(rep));
 	rep.phase_start_ns[PHASE_RECOVERY] = 6 * SEC;
