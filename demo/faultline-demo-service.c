@@ -7,8 +7,8 @@
  *   GET /             "ok", after the --delay (or ?sleep=MS), answering ?status=N
  *                     when asked; waits while the service is stalled
  *   GET /stall?ms=N   stalls every request to / for N ms from now; answers at once
- *   GET /metrics      Prometheus text format: requests by code, a latency
- *                     histogram, stalls
+ *   GET /metrics      Prometheus text format: requests to / by code, their
+ *                     latency histogram, stalls, connections accepted
  *
  * Port 0 picks a free port. Once listening it prints "listening on ADDR:PORT" on
  * stdout, so that a test can wait for that line. One thread per connection
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,7 @@ static struct {
 	uint64_t by_code[600];
 	uint64_t bucket[N_BUCKETS + 1]; /* the last one is +Inf */
 	double sum;
-	uint64_t count, stalls;
+	uint64_t count, stalls, connections;
 } metrics = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static _Atomic uint64_t stall_until; /* CLOCK_MONOTONIC ns */
@@ -170,8 +171,11 @@ static char *render_metrics(size_t *ret_len)
 	fprintf(f,
 		"# HELP faultline_demo_stalls_total Stalls asked through /stall.\n"
 		"# TYPE faultline_demo_stalls_total counter\n"
-		"faultline_demo_stalls_total %llu\n",
-		(unsigned long long)metrics.stalls);
+		"faultline_demo_stalls_total %llu\n"
+		"# HELP faultline_demo_connections_total TCP connections accepted.\n"
+		"# TYPE faultline_demo_connections_total counter\n"
+		"faultline_demo_connections_total %llu\n",
+		(unsigned long long)metrics.stalls, (unsigned long long)metrics.connections);
 	pthread_mutex_unlock(&metrics.lock);
 	if (fclose(f) != 0) {
 		free(buf);
@@ -372,6 +376,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Sleeps are the service's contract in the accuracy tests: no timer slack
+	 * (inherited by the connection threads). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(lfd, 1024) < 0 ||
@@ -407,6 +414,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		pthread_mutex_lock(&metrics.lock);
+		metrics.connections++;
+		pthread_mutex_unlock(&metrics.lock);
 		if (atomic_fetch_add(&connections, 1) >= MAX_CONNECTIONS ||
 		    pthread_create(&t, &attr, connection, (void *)(intptr_t)fd) != 0) {
 			atomic_fetch_sub(&connections, 1);
