@@ -15,6 +15,9 @@ packages=(
 	# tests/vm: qemu boots Debian's cloud kernel with a busybox initramfs (cpio);
 	# xz-utils and zstd unpack compressed kernel modules
 	qemu-system-x86 busybox-static cpio xz-utils zstd
+	# tests: xmllint validates the JUnit report against tests/data/junit/junit-10.xsd;
+	# headless chromium renders the HTML report (test_report_html.sh)
+	libxml2-utils chromium
 	# tests/fuzz: clang with libFuzzer (-fsanitize=fuzzer) and llvm-symbolizer
 	clang libclang-rt-14-dev llvm-14
 )
