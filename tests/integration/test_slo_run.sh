@@ -24,6 +24,11 @@ stamp() {
 # le A B: A <= B for decimals.
 le() { $PYTHON -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
+# The controller writes its report files as nobody (it drops root): a directory it
+# may write to, inside the test's own.
+chmod 711 "$TEST_TMP"
+mkdir -m 777 "$TEST_TMP/reports"
+
 # ---- a pause breaks p99 but not a generous p50 ----------------------------------------------
 start_demo svc1
 cat >"$TEST_TMP/pause.yaml" <<YAML
@@ -33,7 +38,7 @@ phases: {baseline: 2s, recovery: {within: 5s}}
 probes:
   api: {http: {url: "http://127.0.0.1:$DEMO_PORT/", timeout: 200ms}, rate: 50/s}
 slos:
-  - {name: tail, probe: api, objective: "p99 < 100ms"}
+  - {name: tail, probe: api, objective: "p99 < 100ms", phases: [fault]}
   - {name: median, probe: api, objective: "p50 < 5s"}
 faults:
   - name: pause-svc
@@ -43,15 +48,39 @@ faults:
     expect_effect: {probe: api, metric: p50, increase_at_least: 50ms}
 YAML
 rc=0
-"$FAULTLINE_BIN" run "$TEST_TMP/pause.yaml" >"$TEST_TMP/pause.out" 2>&1 || rc=$?
+"$FAULTLINE_BIN" run --json "$TEST_TMP/reports/pause.json" --junit "$TEST_TMP/reports/pause.xml" \
+	"$TEST_TMP/pause.yaml" >"$TEST_TMP/pause.out" 2>&1 || rc=$?
 check "a 2 s pause breaks p99 < 100ms: exit 1 (got $rc)" test "$rc" = 1
 check "the table shows tail FAIL in the fault phase" grep -Eq '^tail +fault +[0-9.]+ms +p99 < 100ms +FAIL' "$TEST_TMP/pause.out"
-check "and tail pass in the baseline" grep -Eq '^tail +baseline .* pass' "$TEST_TMP/pause.out"
 check "the generous median held in every phase" test "$(grep -Ec '^median +(baseline|fault|recovery) .* pass' "$TEST_TMP/pause.out")" = 3
 check "the observed effect is reported and held" grep -q "observed: api p50 +.*(expect_effect held)" "$TEST_TMP/pause.out"
 check "the verdict is FAILED" grep -q "^verdict: FAILED" "$TEST_TMP/pause.out"
 check "the service runs again after the run" test "$(proc_state "$DEMO_PID")" != T
 check "the journal holds nothing after it" journal_empty
+check "the JSON report agrees: FAILED, exit 1, tail failed in the fault phase, the effect held" \
+	$PYTHON -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+tail = [x for x in d["slos"] if x["name"] == "tail"][0]
+f = d["faults"][0]
+ok = (d["verdict"] == "FAILED" and d["exit_code"] == 1
+      and tail["phases"]["fault"]["verdict"] == "fail" and tail["phases"]["fault"]["value"] > 0.1
+      and tail["phases"]["baseline"]["verdict"] == "not_evaluated"
+      and f["expect_effect"] is True and f["effect_held"] is True
+      and d["recovery"]["recovered"] is True)
+sys.exit(0 if ok else print(json.dumps(d, indent=1)[:3000]) or 1)' "$TEST_TMP/reports/pause.json"
+check "the JUnit report has the failed testcase" grep -q '<testcase name="tail (fault)"' "$TEST_TMP/reports/pause.xml"
+
+# A report directory the controller cannot write to (it runs as nobody) is refused
+# before any fault, with exit 2.
+mkdir -m 700 "$TEST_TMP/rootonly"
+start_target
+write_pause_scenario "$TEST_TMP/plain.yaml" "$TARGET" 5s
+rc=0
+"$FAULTLINE_BIN" run --html "$TEST_TMP/rootonly/r.html" "$TEST_TMP/plain.yaml" >"$TEST_TMP/rootonly.out" 2>&1 || rc=$?
+check "an unwritable report directory exits 2 (got $rc)" test "$rc" = 2
+check "it says why" grep -q -- "--html $TEST_TMP/rootonly/r.html: cannot create files in $TEST_TMP/rootonly as uid 65534" "$TEST_TMP/rootonly.out"
+check "and applied nothing" sh -c "! grep -q 'applied pause-target' '$TEST_TMP/rootonly.out'"
 
 # ---- an abort condition --------------------------------------------------------------------
 cat >"$TEST_TMP/abort.yaml" <<YAML
@@ -61,7 +90,7 @@ phases: {baseline: 1s}
 probes:
   api: {http: {url: "http://127.0.0.1:$DEMO_PORT/", timeout: 50ms}, rate: 50/s}
 slos:
-  - {name: errors, probe: api, objective: "error_rate < 5%", window: 500ms}
+  - {name: errors, probe: api, objective: "error_rate < 5%", window: 500ms, phases: [fault]}
 abort_when:
   - {slo: errors, breached_for: 1s}
 faults:
@@ -100,7 +129,7 @@ phases: {baseline: 1s, recovery: {within: 5s}}
 probes:
   api: {http: {url: "http://127.0.0.1:$DEMO_PORT/", timeout: 300ms}, rate: 50/s}
 slos:
-  - {name: tail, probe: api, objective: "p99 < 100ms", phases: [baseline, recovery]}
+  - {name: tail, probe: api, objective: "p99 < 100ms", phases: [recovery]}
 faults:
   - name: pause-svc
     type: process.pause
