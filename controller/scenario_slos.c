@@ -29,6 +29,21 @@ static const char *const effect_keys[] = {
 	"decrease_at_least", "increase_at_least", "metric", "probe", NULL,
 };
 
+/* SLO names appear in reports, JUnit test names and messages: the same rule as
+ * fault names, so that none of them ever carries a control byte. */
+static bool slo_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return false;
+	return true;
+}
+
 static const struct scenario_probe *find_probe(const struct scenario *s, const char *name,
 					       size_t *ret_index)
 {
@@ -196,6 +211,11 @@ static int check_slo(struct sv_ctx *c, const struct ynode *m, struct scenario *s
 		r = sv_missing(c, m, "name", "in slo", "a name unique among the slos");
 	} else if (sv_string(c, "slos.name", v, &pname) < 0) {
 		r = -EINVAL;
+	} else if (!slo_name_valid(pname)) {
+		r = sv_error(
+			c, v->line, v->col,
+			"slos.name: expected 1 to 64 characters from A-Z a-z 0-9 . _ -, found %s",
+			ynode_describe(v, found, sizeof(found)));
 	} else {
 		for (size_t i = 0; i < index; i++)
 			if (names[i] && ynode_scalar_eq(names[i], pname)) {
@@ -318,6 +338,7 @@ int check_aborts(struct sv_ctx *c, const struct ynode *n, struct scenario *s)
 		} else if (sv_string(c, "abort_when.slo", v, &name) < 0) {
 			r = -EINVAL;
 		} else {
+			/* Only valid names were stored, so a match is a valid name. */
 			for (size_t k = 0; k < s->n_slos; k++)
 				if (s->slos[k].name && streq(s->slos[k].name, name)) {
 					a->slo = k;

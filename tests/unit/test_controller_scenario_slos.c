@@ -172,6 +172,11 @@ static void test_slos_errors(void **state)
 		     39, "max is a latency metric, but probe 'prom' is a prometheus query");
 	/* The schema. */
 	expect_error(HEAD "slos: []\n" FAULT, 8, 7, "expected a non-empty list of SLOs");
+	expect_error(HEAD
+		     "slos:\n  - {name: \"a b\\e\", probe: api, objective: \"p99 < 1s\"}\n" FAULT,
+		     9, 12,
+		     "slos.name: expected 1 to 64 characters from A-Z a-z 0-9 . _ -, found the "
+		     "string \"a b\\x1b\"");
 	expect_error(HEAD "slos:\n  - {probe: api, objective: \"p99 < 1s\"}\n" FAULT, 9, 5,
 		     "missing key 'name' in slo");
 	expect_error(HEAD "slos:\n  - {name: a, objective: \"p99 < 1s\"}\n" FAULT, 9, 5,
