@@ -15,6 +15,7 @@ free_port() {
 start_demo() {
 	local name=$1 i
 	shift
+	: >"$TEST_TMP/$name.out"
 	"$DEMO_SERVICE_BIN" --listen 127.0.0.1:0 "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
 	DEMO_PID=$!
 	track_pid "$DEMO_PID"

@@ -33,25 +33,36 @@ accuracy() {
 		"  web: {http: {url: \"http://127.0.0.1:$slow_port/\"}, rate: 20/s}"
 	run_probes "acc$1" 8s || return 1
 	n=$(grep -c '^web,' "$TEST_TMP/acc$1.csv")
-	local out
-	out=$(samples_check "acc$1" '
+	acc_line=$(samples_check "acc$1" '
 w = probe("web")
 lat = sorted(r["lat"] for r in w)
 p50 = statistics.median(lat)
 bad = [r for r in w if r["error"] != "ok" or r["status"] != 200]
 print(("ok" if len(w) >= 150 and not bad and abs(p50 - 20.0) <= 1.0 else "off") +
       f" n={len(w)} failed={len(bad)} p50={p50:.3f} ms")')
-	echo "  attempt $1: $out"
-	[ "${out%% *}" = ok ]
+	echo "  attempt $1: $acc_line"
+	[ "${acc_line%% *}" = ok ]
 }
 accurate=no
+acc_line="off no run"
 for attempt in 1 2 3; do
 	if accuracy "$attempt"; then
 		accurate=yes
 		break
 	fi
+	# Sanitizers slow the service and the probes alike: the figures are printed,
+	# the 1 ms bound is checked in normal builds only.
+	if [ "${FAULTLINE_SANITIZE:-0}" = 1 ]; then
+		echo "  sanitizer build: the 1 ms bound is not checked"
+		accurate=sanitizer
+		break
+	fi
 done
-check "p50 of a 20 ms service is 20 ms within 1 ms, every sample ok" test "$accurate" = yes
+if [ "$accurate" = sanitizer ]; then
+	check "every sample ok (sanitizer build)" grep -q " failed=0 " <<<"$acc_line"
+else
+	check "p50 of a 20 ms service is 20 ms within 1 ms, every sample ok" test "$accurate" = yes
+fi
 served=$(metric "$slow_port" 'faultline_demo_requests_total{code="200"}')
 check "the service counted every request ($served served, $n samples)" test "$served" = "$n"
 conns=$(metric "$slow_port" faultline_demo_connections_total)
