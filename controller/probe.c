@@ -264,6 +264,7 @@ int probe_engine_dispatch(struct probe_engine *e)
 
 		w->handle(w, ev[i].events);
 	}
+	probe_curl_reap(e);
 	now = now_monotonic_ns();
 	probe_curl_expire(e, now);
 	for (size_t i = 0; i < e->n; i++)

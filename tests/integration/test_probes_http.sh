@@ -11,8 +11,8 @@
 # - a closed port gives refused samples, a slow answer timeout samples, an
 #   unexpected status bad_status samples, a connection closed without an answer
 #   reset samples, and the run goes on;
-# - https: a self-signed certificate gives tls samples, and is accepted with
-#   insecure: true or with itself as ca_file.
+# - https (a Python TLS server on loopback): a self-signed certificate gives tls
+#   samples, and is accepted with insecure: true or with itself as ca_file.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_probes.sh"
 
@@ -121,13 +121,27 @@ print("ok" if len(s) >= 15 and all(r["error"] == "reset" and r["status"] == 0 fo
 check "the refused probe keeps the reason" grep -q "^probe closed: .*Couldn.t connect" "$TEST_TMP/fail.summary"
 
 # ---- TLS ------------------------------------------------------------------------------------
-# openssl s_server with a throwaway self-signed certificate for 127.0.0.1.
+# A throwaway self-signed certificate for 127.0.0.1, served by Python's ssl module.
 if command -v openssl >/dev/null; then
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TEST_TMP/key.pem" -out "$TEST_TMP/cert.pem" \
 		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
 	tls_port=$(free_port)
-	openssl s_server -quiet -www -accept "127.0.0.1:$tls_port" -cert "$TEST_TMP/cert.pem" \
-		-key "$TEST_TMP/key.pem" </dev/null >"$TEST_TMP/s_server.log" 2>&1 &
+	$PYTHON - "$tls_port" "$TEST_TMP/cert.pem" "$TEST_TMP/key.pem" >"$TEST_TMP/tls.log" 2>&1 <<'PY' &
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "3")
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+PY
 	track_pid $!
 	for ((i = 0; i < 100; i++)); do
 		curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break
