@@ -147,13 +147,15 @@ PY
 		curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break
 		sleep 0.05
 	done
-	write_scenario "$TEST_TMP/tls.yaml" "  unknown: {http: {url: \"https://127.0.0.1:$tls_port/\"}, rate: 10/s}
-  insecure: {http: {url: \"https://127.0.0.1:$tls_port/\", insecure: true}, rate: 10/s}
-  ca: {http: {url: \"https://127.0.0.1:$tls_port/\", ca_file: \"$TEST_TMP/cert.pem\"}, rate: 10/s}"
-	check "https probes run" run_probes tls 1s
+	# Slow rates and long timeouts: a failed verification costs libcurl tens of
+	# milliseconds of CPU (a second under sanitizers), during which the loop waits.
+	write_scenario "$TEST_TMP/tls.yaml" "  unknown: {http: {url: \"https://127.0.0.1:$tls_port/\", timeout: 20s}, rate: 2/s}
+  insecure: {http: {url: \"https://127.0.0.1:$tls_port/\", insecure: true, timeout: 20s}, rate: 4/s}
+  ca: {http: {url: \"https://127.0.0.1:$tls_port/\", ca_file: \"$TEST_TMP/cert.pem\", timeout: 20s}, rate: 4/s}"
+	check "https probes run" run_probes tls 2s
 	check "a certificate nobody vouches for gives tls samples" expect_ok tls '
 s = probe("unknown")
-print("ok" if len(s) >= 8 and all(r["error"] == "tls" for r in s) else str([(r["error"], r["status"]) for r in s][:4]))'
+print("ok" if len(s) >= 4 and all(r["error"] == "tls" for r in s) else str([(r["error"], r["status"]) for r in s][:4]))'
 	check "insecure: true and ca_file both accept it" expect_ok tls '
 s = probe("insecure") + probe("ca")
 print("ok" if len(s) >= 16 and all(r["error"] == "ok" and r["status"] == 200 for r in s)
