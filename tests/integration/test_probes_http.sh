@@ -26,15 +26,23 @@ expect_ok() {
 }
 
 # ---- accuracy ------------------------------------------------------------------------------
-# The build machines are small and shared: CPU contention delays the service's own
-# wakeups as much as ours. The bound stays 1 ms; a run may be repeated (5 at most),
-# and every attempt's figures are printed.
+# The build machines are small and shared: CPU contention (fuzzers, VMs, builds)
+# delays the service's own wakeups as much as ours, by milliseconds. This part
+# measures what the probe adds to a known service time, not the host's scheduler:
+# as root, the service and the probes run SCHED_FIFO (chrt), so that they are
+# woken without waiting behind other tenants' work; both sleep nearly all the
+# time. The bound stays 1 ms; a run may be repeated (5 at most), and every
+# attempt's figures are printed.
+RT=()
+if [ "$(id -u)" = 0 ] && command -v chrt >/dev/null && chrt -f 10 true 2>/dev/null; then
+	RT=(chrt -f 10)
+fi
 accuracy() {
-	start_demo "slow$1" --delay 20ms
+	DEMO_SERVICE_BIN="${RT[*]} $DEMO_SERVICE_BIN" start_demo "slow$1" --delay 20ms
 	slow_port=$DEMO_PORT
 	write_scenario "$TEST_TMP/acc$1.yaml" \
 		"  web: {http: {url: \"http://127.0.0.1:$slow_port/\"}, rate: 20/s}"
-	run_probes "acc$1" 6s || return 1
+	PROBE_RUN_BIN="${RT[*]} $PROBE_RUN_BIN" run_probes "acc$1" 6s || return 1
 	n=$(grep -c '^web,' "$TEST_TMP/acc$1.csv")
 	acc_line=$(samples_check "acc$1" '
 w = probe("web")
@@ -43,7 +51,7 @@ p50 = statistics.median(lat)
 bad = [r for r in w if r["error"] != "ok" or r["status"] != 200]
 print(("ok" if len(w) >= 110 and not bad and abs(p50 - 20.0) <= 1.0 else "off") +
       f" n={len(w)} failed={len(bad)} p50={p50:.3f} ms")')
-	echo "  attempt $1: $acc_line"
+	echo "  attempt $1${RT:+ (SCHED_FIFO)}: $acc_line"
 	[ "${acc_line%% *}" = ok ]
 }
 accurate=no
