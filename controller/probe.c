@@ -190,7 +190,8 @@ static void schedule(struct probe *p, uint64_t now)
 					     .error = SAMPLE_TIMEOUT };
 			p->next_k++;
 			(void)sample_series_add(&p->series, &s);
-			probe_set_error(p, "waited %.0f ms for one of %u connection slots",
+			probe_set_error(p,
+					"a sample waited %.0f ms for a free slot (concurrency %u)",
 					(double)(now - t) / 1e6, p->cfg->concurrency);
 			continue;
 		}
@@ -264,6 +265,7 @@ int probe_engine_dispatch(struct probe_engine *e)
 
 		w->handle(w, ev[i].events);
 	}
+	probe_curl_reap(e);
 	now = now_monotonic_ns();
 	probe_curl_expire(e, now);
 	for (size_t i = 0; i < e->n; i++)

@@ -137,10 +137,18 @@ static void child_done(struct probe_watch *w, uint32_t events)
 	char msg[ERR_KEEP + 256], tail[ERR_KEEP + 1];
 	const char *m = NULL;
 
+	bool lost = false;
+
 	(void)events;
-	if (waitid((idtype_t)P_PIDFD, (id_t)st->pidfd, &si, WEXITED | WNOHANG) < 0 ||
-	    si.si_pid == 0)
+	if (waitid((idtype_t)P_PIDFD, (id_t)st->pidfd, &si, WEXITED | WNOHANG) < 0) {
+		if (errno != ECHILD)
+			return;
+		/* Reaped by someone else (a waitpid(-1) elsewhere): its status is lost,
+		 * but the sample must still be recorded and the slot freed. */
+		lost = true;
+	} else if (si.si_pid == 0) {
 		return; /* not exited yet */
+	}
 	s.latency_ns = now_monotonic_ns() - st->t;
 	/* Everything the child wrote is in the pipes now; grandchildren may keep
 	 * them open, so take what is there and do not wait for EOF. */
@@ -155,7 +163,13 @@ static void child_done(struct probe_watch *w, uint32_t events)
 	last_line(st->err_buf, st->err.len, tail, sizeof(tail));
 
 	s.status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-	if (st->killed) {
+	if (lost) {
+		s.status = 0;
+		s.error = SAMPLE_OTHER;
+		snprintf(msg, sizeof(msg), "%s: its exit status was taken by another wait",
+			 p->cfg->command.argv[0]);
+		m = msg;
+	} else if (st->killed) {
 		s.error = SAMPLE_TIMEOUT;
 		snprintf(msg, sizeof(msg), "%s: killed after the %.3f s timeout",
 			 p->cfg->command.argv[0], (double)p->cfg->timeout_ns / 1e9);
@@ -241,8 +255,11 @@ static _noreturn_ void child(struct cmd_state *st, int out, int err, uid_t uid, 
 
 	sigemptyset(&none);
 	/* The runner blocks signals for its signalfd; the command must not inherit that. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	/* Ignored signals stay ignored across exec; the command gets the defaults. */
+	sigaction(SIGPIPE, &dfl, NULL);
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -22,7 +22,8 @@ struct curl_sock {
 	struct probe_watch w;
 	struct probe_engine *e;
 	curl_socket_t fd;
-	struct curl_sock *prev, *next; /* in e->curl_socks */
+	bool dead; /* removed by curl; freed by probe_curl_reap() */
+	struct curl_sock *prev, *next; /* in e->curl_socks, or next in e->curl_dead */
 };
 
 static void sock_unlink(struct curl_sock *cs)
@@ -61,13 +62,16 @@ static void sock_handle(struct probe_watch *w, uint32_t events)
 	struct probe_engine *e = cs->e;
 	int mask = 0, running;
 
+	/* Removed by curl earlier in this batch of events: the fd is not ours. */
+	if (cs->dead)
+		return;
 	if (events & EPOLLIN)
 		mask |= CURL_CSELECT_IN;
 	if (events & EPOLLOUT)
 		mask |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		mask |= CURL_CSELECT_ERR;
-	/* cs may be freed inside (CURL_POLL_REMOVE): nothing of it is used after. */
+	/* cs may be removed inside (CURL_POLL_REMOVE): nothing of it is used after. */
 	curl_multi_socket_action(e->multi, cs->fd, mask, &running);
 	deliver(e);
 }
@@ -84,7 +88,11 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 			probe_watch_del(e, fd);
 			curl_multi_assign(e->multi, fd, NULL);
 			sock_unlink(cs);
-			free(cs);
+			/* Later events of the current epoll batch may still point at
+			 * it: freed after the batch. */
+			cs->dead = true;
+			cs->next = e->curl_dead;
+			e->curl_dead = cs;
 		}
 		return 0;
 	}
@@ -143,6 +151,16 @@ int probe_curl_init(struct probe_engine *e)
 	return 0;
 }
 
+void probe_curl_reap(struct probe_engine *e)
+{
+	while (e->curl_dead) {
+		struct curl_sock *cs = e->curl_dead;
+
+		e->curl_dead = cs->next;
+		free(cs);
+	}
+}
+
 void probe_curl_free(struct probe_engine *e)
 {
 	if (!e->multi)
@@ -158,6 +176,7 @@ void probe_curl_free(struct probe_engine *e)
 		sock_unlink(cs);
 		free(cs);
 	}
+	probe_curl_reap(e);
 }
 
 int probe_curl_add(struct probe_engine *e, CURL *easy)

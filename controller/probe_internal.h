@@ -67,6 +67,7 @@ struct probe_engine {
 	CURLM *multi;
 	uint64_t curl_deadline;
 	struct curl_sock *curl_socks; /* every socket curl asked us to watch */
+	struct curl_sock *curl_dead; /* removed during a dispatch, freed at its end */
 
 	/* command probes run as this user when the controller is root */
 	uid_t cmd_uid;
@@ -106,6 +107,9 @@ void probe_curl_free(struct probe_engine *e);
 int probe_curl_add(struct probe_engine *e, CURL *easy);
 /* Takes easy out of the multi without calling done. */
 void probe_curl_remove(struct probe_engine *e, CURL *easy);
+/* Frees the sockets curl removed since the last call. Called after each batch of
+ * epoll events, which may still point at them. */
+void probe_curl_reap(struct probe_engine *e);
 /* Runs curl's timeouts when due, and delivers finished transfers. */
 void probe_curl_expire(struct probe_engine *e, uint64_t now);
 /* The error class of a failed transfer (CURLcode and the OS errno at the boundary). */

@@ -5,7 +5,8 @@
  *   faultline-demo-service [--listen ADDR:PORT] [--delay DURATION] [--pidfile PATH]
  *
  *   GET /             "ok", after the --delay (or ?sleep=MS), answering ?status=N
- *                     when asked; waits while the service is stalled
+ *                     when asked; waits while the service is stalled; ?drop=1
+ *                     closes the connection instead of answering
  *   GET /stall?ms=N   stalls every request to / for N ms from now; answers at once
  *   GET /metrics      Prometheus text format: requests to / by code, their
  *                     latency histogram, stalls, connections accepted
@@ -196,6 +197,9 @@ static int handle(int fd, char *target, bool close)
 	if (strcmp(target, "/") == 0) {
 		long sleep_ms = query_number(query, "sleep");
 		long status = query_number(query, "status");
+
+		if (query_number(query, "drop") == 1)
+			return -1;
 		uint64_t until = atomic_load(&stall_until);
 		uint64_t delay = sleep_ms >= 0 && sleep_ms <= SLEEP_MAX_MS ?
 					 (uint64_t)sleep_ms * 1000000ULL :

@@ -10,8 +10,9 @@ packages=(
 	# tests: iproute2 as an oracle, procps for ps/pkill, python3 for the socket client
 	iproute2 procps python3
 	# tests: curl for the probe tests and benchmark, a real Prometheus for the
-	# prometheus probe (started by the test on loopback, never as a service)
-	curl prometheus
+	# prometheus probe (started by the test on loopback, never as a service),
+	# openssl for a throwaway TLS server
+	curl prometheus openssl
 	# tests/vm: qemu boots Debian's cloud kernel with a busybox initramfs (cpio);
 	# xz-utils and zstd unpack compressed kernel modules
 	qemu-system-x86 busybox-static cpio xz-utils zstd

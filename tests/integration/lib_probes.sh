@@ -15,7 +15,10 @@ free_port() {
 start_demo() {
 	local name=$1 i
 	shift
-	"$DEMO_SERVICE_BIN" --listen 127.0.0.1:0 "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
+	: >"$TEST_TMP/$name.out"
+	# Unquoted on purpose: a caller may prefix a wrapper (chrt -f 10 ...).
+	# shellcheck disable=SC2086
+	$DEMO_SERVICE_BIN --listen 127.0.0.1:0 "$@" >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
 	DEMO_PID=$!
 	track_pid "$DEMO_PID"
 	for ((i = 0; i < 100; i++)); do
@@ -52,7 +55,8 @@ write_scenario() {
 # $TEST_TMP/NAME.csv, summary lines in $TEST_TMP/NAME.summary. Fails on a non-zero exit.
 run_probes() {
 	local rc=0
-	"$PROBE_RUN_BIN" "$TEST_TMP/$1.yaml" --for "$2" --samples "$TEST_TMP/$1.csv" \
+	# shellcheck disable=SC2086
+	$PROBE_RUN_BIN "$TEST_TMP/$1.yaml" --for "$2" --samples "$TEST_TMP/$1.csv" \
 		>"$TEST_TMP/$1.summary" 2>"$TEST_TMP/$1.err" || rc=$?
 	if [ "$rc" != 0 ]; then
 		echo "  faultline-probe-run exited $rc: $(cat "$TEST_TMP/$1.err")" >&2
