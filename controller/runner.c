@@ -37,7 +37,8 @@ struct fault_run {
 	uint64_t revert_at_ns;
 	unsigned restarts_seen;
 	bool check_failed; /* expect_restart did not hold */
-	uint64_t applied_ns, reverted_ns; /* when the injector answered; 0 when not */
+	uint64_t applied_ns,
+		reverted_ns; /* when the request was sent; 0 when not applied or reverted */
 	uint64_t apply_latency_ns, revert_latency_ns;
 	char *description; /* the injector's description of the apply, owned */
 	char *error; /* why the apply or revert failed, owned */
@@ -226,7 +227,7 @@ static int apply_fault(struct run *run, struct fault_run *f)
 	free(f->description);
 	f->description =
 		strdup(json_string_value(json_object_get(result, "description")) ?: d->type);
-	f->applied_ns = now_monotonic_ns();
+	f->applied_ns = sent; /* as report.md defines applied_at */
 	run_slo_fault_applied(&run->slo, f->applied_ns);
 	f->state = d->duration_ns ? FAULT_ACTIVE : FAULT_DONE;
 	/* The window counts from the apply, which may come late on a busy host. */
@@ -245,7 +246,7 @@ static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 	if (r == -ENOENT) {
 		/* Already gone: the injector reverted it itself (and told us why). */
 		f->state = FAULT_DONE;
-		f->reverted_ns = now_monotonic_ns();
+		f->reverted_ns = sent;
 		run_slo_fault_reverted(&run->slo, f->reverted_ns);
 		return 0;
 	}
@@ -267,7 +268,7 @@ static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 	else
 		progress(run, "reverted %s [%s] (%s)", f->def->name, f->id, why);
 	f->state = FAULT_DONE;
-	f->reverted_ns = now_monotonic_ns();
+	f->reverted_ns = sent; /* as report.md defines reverted_at */
 	run_slo_fault_reverted(&run->slo, f->reverted_ns);
 	json_decref(result);
 	return 0;
