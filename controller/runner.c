@@ -10,7 +10,7 @@
 #include "cmd.h"
 #include "injector_client.h"
 #include "report_terminal.h"
-#include "report_writers.h"
+#include "runner_files.h"
 #include "runner_slo.h"
 #include "slo_objective.h"
 #include "log.h"
@@ -522,85 +522,6 @@ static int fill_faults(struct run *run, struct report *rep)
 	return 0;
 }
 
-struct report_file {
-	const char *what;
-	const char *path;
-	report_writer_fn writer;
-};
-
-static size_t report_files(const struct runner_options *o, struct report_file ret[4])
-{
-	const struct report_file all[] = {
-		{ "--json", o->json_path, report_write_json },
-		{ "--junit", o->junit_path, report_write_junit },
-		{ "--html", o->html_path, report_write_html },
-		{ "--samples", o->samples_path, report_write_samples_csv },
-	};
-	size_t n = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-		if (all[i].path)
-			ret[n++] = all[i];
-	return n;
-}
-
-/* Report files are written after the run, by the user the controller dropped to:
- * check now, before any fault, that it can create them, so that a game day does
- * not end without its report. */
-static int check_report_dirs(const struct runner_options *o)
-{
-	struct report_file files[4];
-	size_t n = report_files(o, files);
-
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *dir = NULL;
-		char *slash;
-
-		if (streq(files[i].path, "-"))
-			continue;
-		dir = strdup(files[i].path);
-		if (!dir)
-			return -ENOMEM;
-		slash = strrchr(dir, '/');
-		if (!slash)
-			strcpy(dir, ".");
-		else if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (access(dir, W_OK | X_OK) < 0) {
-			int r = negative_errno();
-
-			log_error("%s %s: cannot create files in %s as uid %u: %s", files[i].what,
-				  files[i].path, dir, (unsigned)geteuid(), strerror(-r));
-			return r;
-		}
-	}
-	return 0;
-}
-
-/* Writes every report file asked for. Returns the number that failed. */
-static unsigned write_reports(const struct runner_options *o, const struct report *rep)
-{
-	struct report_file files[4];
-	size_t n = report_files(o, files);
-	unsigned failed = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int r = report_write_path(files[i].path, files[i].writer, rep);
-
-		if (r < 0) {
-			log_error("%s %s: cannot write the report: %s", files[i].what,
-				  files[i].path, strerror(-r));
-			failed++;
-		} else if (!streq(files[i].path, "-")) {
-			fprintf(o->out, "report: %s written to %s\n", files[i].what + 2,
-				files[i].path);
-		}
-	}
-	return failed;
-}
-
 static void free_faults(struct run *run)
 {
 	for (size_t i = 0; run->faults && i < run->scenario->n_faults; i++) {
@@ -722,7 +643,7 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	}
 	if (was_root)
 		progress(&run, "controller dropped root: now runs as %s", who);
-	if (check_report_dirs(o) < 0) {
+	if (runner_check_report_dirs(o) < 0) {
 		injector_client_close(&run.client, 10000);
 		safe_close(run.signal_fd);
 		free(run.faults);
@@ -816,7 +737,7 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 				   "the spawned injector exited with status %d", r);
 	}
 	report_terminal_summary(&rep, o->out);
-	if (write_reports(o, &rep) && code == EXIT_OK)
+	if (runner_write_reports(o, &rep) && code == EXIT_OK)
 		code = EXIT_INFRA;
 	report_clear(&rep);
 	run_slo_free(&run.slo);
