@@ -25,6 +25,10 @@ int cmd_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "injector", required_argument, NULL, 'i' },
 		{ "heartbeat", required_argument, NULL, 'H' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'J' },
+		{ "html", required_argument, NULL, 'T' },
+		{ "samples", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -52,9 +56,22 @@ int cmd_run(int argc, char **argv)
 			}
 			o.heartbeat_ms = ns / NSEC_PER_MSEC;
 			break;
+		case 'j':
+			o.json_path = optarg;
+			break;
+		case 'J':
+			o.junit_path = optarg;
+			break;
+		case 'T':
+			o.html_path = optarg;
+			break;
+		case 'S':
+			o.samples_path = optarg;
+			break;
 		case 'h':
 			printf("Usage: faultline run [--injector auto|unix:PATH|exec:CMD] "
-			       "[--heartbeat DURATION] FILE\n");
+			       "[--heartbeat DURATION] [--json FILE] [--junit FILE] [--html FILE] "
+			       "[--samples FILE] FILE\n");
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;

@@ -11,7 +11,7 @@
 #include "macro.h"
 
 /* SUDO_UID/SUDO_GID name the user who ran sudo; anything else means nobody. */
-static int target_ids(uid_t *ret_uid, gid_t *ret_gid)
+int privilege_target(uid_t *ret_uid, gid_t *ret_gid)
 {
 	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
 	char *end;
@@ -40,7 +40,7 @@ int privilege_drop(char *who, size_t wholen)
 
 	if (geteuid() != 0 && getuid() != 0)
 		return 0;
-	target_ids(&uid, &gid);
+	privilege_target(&uid, &gid);
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		return negative_errno();
 	/* Make sure it cannot be undone. */

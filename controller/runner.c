@@ -9,6 +9,10 @@
 
 #include "cmd.h"
 #include "injector_client.h"
+#include "report_terminal.h"
+#include "runner_files.h"
+#include "runner_slo.h"
+#include "slo_objective.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
@@ -33,6 +37,11 @@ struct fault_run {
 	uint64_t revert_at_ns;
 	unsigned restarts_seen;
 	bool check_failed; /* expect_restart did not hold */
+	uint64_t applied_ns,
+		reverted_ns; /* when the request was sent; 0 when not applied or reverted */
+	uint64_t apply_latency_ns, revert_latency_ns;
+	char *description; /* the injector's description of the apply, owned */
+	char *error; /* why the apply or revert failed, owned */
 };
 
 struct run {
@@ -45,6 +54,7 @@ struct run {
 	bool interrupted;
 	bool injector_lost;
 	unsigned checks_failed;
+	struct run_slo slo; /* probes and SLOs; inactive without probes */
 };
 
 static void progress(struct run *run, const char *fmt, ...) _printf_(2, 3);
@@ -53,6 +63,7 @@ static void progress(struct run *run, const char *fmt, ...)
 	double t = (double)(now_monotonic_ns() - run->start_ns) / 1e9;
 	va_list ap;
 
+	run_slo_clear_status(&run->slo);
 	fprintf(run->opts->out, "[%+8.3fs] ", t);
 	va_start(ap, fmt);
 	vfprintf(run->opts->out, fmt, ap);
@@ -86,6 +97,8 @@ static void on_event(const json_t *event, void *userdata)
 			progress(run, "the injector reverted %s on its own (%s)", f->def->name,
 				 reason);
 			f->state = FAULT_DONE;
+			f->reverted_ns = now_monotonic_ns();
+			run_slo_fault_reverted(&run->slo, f->reverted_ns);
 			check_restarts(run, f, json_object_get(event, "report"));
 		}
 	} else if (streq(name, "fault_failed") && f) {
@@ -205,13 +218,17 @@ static int apply_fault(struct run *run, struct fault_run *f)
 {
 	const struct scenario_fault *d = f->def;
 	json_t *result = NULL;
-	json_t *fields = json_pack(
-		"{s:{s:s, s:s, s:I, s:O}}", "fault", "name", d->name, "kind", d->type,
-		"duration_ms", (json_int_t)ns_to_ms_ceil(d->duration_ns), "params", d->params);
+	json_t *fields = json_pack("{s:{s:s, s:s, s:I, s:O}}", "fault", "name", d->name, "kind",
+				   d->type, "duration_ms",
+				   (json_int_t)ns_to_ms_ceil(d->duration_ns), "params", d->params);
 
+	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
 				     &result);
+	f->apply_latency_ns = now_monotonic_ns() - sent;
 	if (r < 0) {
+		free(f->error);
+		f->error = strdup(run->client.error);
 		/* Without an answer the apply may still take effect: count it as
 		 * possibly active, not as failed. */
 		f->state = r == -ETIMEDOUT ? FAULT_REVERT_FAILED : FAULT_FAILED;
@@ -226,6 +243,11 @@ static int apply_fault(struct run *run, struct fault_run *f)
 	progress(run, "applied %s [%s]: %s", d->name, f->id,
 		 json_string_value(json_object_get(result, "description")) ?: d->type);
 	print_selection(run, f, result);
+	free(f->description);
+	f->description =
+		strdup(json_string_value(json_object_get(result, "description")) ?: d->type);
+	f->applied_ns = sent; /* as report.md defines applied_at */
+	run_slo_fault_applied(&run->slo, f->applied_ns);
 	f->state = d->duration_ns ? FAULT_ACTIVE : FAULT_DONE;
 	/* The window counts from the apply, which may come late on a busy host. */
 	f->revert_at_ns = now_monotonic_ns() + d->duration_ns;
@@ -236,14 +258,20 @@ static int apply_fault(struct run *run, struct fault_run *f)
 static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 {
 	json_t *result = NULL;
+	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "revert", json_pack("{s:s}", "fault", f->id),
 				     CLIENT_CALL_TIMEOUT_MS, &result);
+	f->revert_latency_ns = now_monotonic_ns() - sent;
 	if (r == -ENOENT) {
 		/* Already gone: the injector reverted it itself (and told us why). */
 		f->state = FAULT_DONE;
+		f->reverted_ns = sent;
+		run_slo_fault_reverted(&run->slo, f->reverted_ns);
 		return 0;
 	}
 	if (r < 0) {
+		free(f->error);
+		f->error = strdup(run->client.error);
 		if (r == -EPIPE || r == -ETIMEDOUT)
 			run->injector_lost = true;
 		f->state = FAULT_REVERT_FAILED;
@@ -259,6 +287,8 @@ static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 	else
 		progress(run, "reverted %s [%s] (%s)", f->def->name, f->id, why);
 	f->state = FAULT_DONE;
+	f->reverted_ns = sent; /* as report.md defines reverted_at */
+	run_slo_fault_reverted(&run->slo, f->reverted_ns);
 	json_decref(result);
 	return 0;
 }
@@ -285,8 +315,9 @@ static void check_signals(struct run *run)
 	}
 }
 
-/* Waits until deadline (monotonic), handling events, signals and heartbeats.
- * Returns early when interrupted or when the injector goes away. */
+/* Waits until deadline (monotonic), handling events, signals, heartbeats and the
+ * probes. Returns early when interrupted, when the injector goes away, or when
+ * the SLOs say so (an abort condition fired, or recovery is decided). */
 static void wait_until(struct run *run, uint64_t deadline, uint64_t *next_heartbeat)
 {
 	uint64_t hb_ns = run->opts->heartbeat_ms * NSEC_PER_MSEC;
@@ -299,6 +330,8 @@ static void wait_until(struct run *run, uint64_t deadline, uint64_t *next_heartb
 		}
 		uint64_t now = now_monotonic_ns();
 		if (run->interrupted || run->injector_lost)
+			return;
+		if (run_slo_poll(&run->slo, now))
 			return;
 		if (now >= *next_heartbeat) {
 			int r = injector_client_call(&run->client, "heartbeat", NULL,
@@ -315,12 +348,16 @@ static void wait_until(struct run *run, uint64_t deadline, uint64_t *next_heartb
 			return;
 
 		uint64_t until = deadline < *next_heartbeat ? deadline : *next_heartbeat;
-		struct pollfd pfd[2] = {
+		if (run_slo_next_ns(&run->slo) < until)
+			until = run_slo_next_ns(&run->slo);
+		struct pollfd pfd[3] = {
 			{ .fd = injector_client_fd(&run->client), .events = POLLIN },
 			{ .fd = run->signal_fd, .events = POLLIN },
+			{ .fd = run_slo_fd(&run->slo), .events = POLLIN },
 		};
-		int timeout = (int)((until - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		int timeout =
+			until > now ? (int)((until - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC) : 0;
+		if (poll(pfd, pfd[2].fd >= 0 ? 3 : 2, timeout) < 0 && errno != EINTR)
 			return;
 		if (pfd[1].revents)
 			check_signals(run);
@@ -346,10 +383,47 @@ static int setup_signals(void)
 	return fd < 0 ? negative_errno() : fd;
 }
 
-static int verdict(struct run *run)
+/* Sets the report's verdict and returns the exit code of design.md §6. */
+static int set_verdict(struct report *rep, int code, const char *verdict, const char *fmt, ...)
+	_printf_(4, 5);
+static int set_verdict(struct report *rep, int code, const char *verdict, const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->exit_code = code;
+	rep->verdict = verdict;
+	free(rep->verdict_detail);
+	rep->verdict_detail = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&rep->verdict_detail, fmt, ap) < 0)
+		rep->verdict_detail = NULL;
+	va_end(ap);
+	return code;
+}
+
+/* What the SLOs say: counts of failed and unmeasured SLO x phase verdicts. */
+static void count_slo_verdicts(const struct report *rep, unsigned *ret_failed,
+			       unsigned *ret_no_data)
+{
+	*ret_failed = *ret_no_data = 0;
+	for (size_t i = 0; i < rep->n_slos; i++)
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			*ret_failed += rep->slos[i].phase[p].verdict == SLO_FAIL;
+			*ret_no_data += rep->slos[i].phase[p].verdict == SLO_NO_DATA;
+		}
+}
+
+/*
+ * The verdict, from the worst outcome down: cleanup failed (5), interrupted (3),
+ * the injection or the injector failed (4), aborted by a condition (3), the
+ * baseline did not hold (4, inconclusive), an SLO, a check, an expected effect or
+ * the recovery failed (1), an SLO had no data in a phase that ran (4), else 0.
+ */
+static int verdict(struct run *run, struct report *rep, const char *inconclusive)
 {
 	const struct scenario *s = run->scenario;
 	unsigned applied = 0, failed = 0, revert_failed = 0, active = 0, skipped = 0;
+	unsigned slo_failed, slo_no_data, effects_failed = 0;
 
 	for (size_t i = 0; i < s->n_faults; i++) {
 		switch (run->faults[i].state) {
@@ -370,6 +444,10 @@ static int verdict(struct run *run)
 			break;
 		}
 	}
+	for (size_t i = 0; i < rep->n_faults; i++)
+		effects_failed += rep->faults[i].effect_expected && !rep->faults[i].effect_held;
+	count_slo_verdicts(rep, &slo_failed, &slo_no_data);
+
 	fprintf(run->opts->out, "\nscenario %s: %u of %zu fault(s) applied and reverted", s->name,
 		applied, s->n_faults);
 	if (failed)
@@ -380,34 +458,172 @@ static int verdict(struct run *run)
 		fprintf(run->opts->out, ", %u may still be active", revert_failed + active);
 	fputc('\n', run->opts->out);
 
-	if (revert_failed || active) {
-		fprintf(run->opts->out,
-			"verdict: CLEANUP FAILED: something may be left behind; run 'faultline "
-			"recover' as root\n");
-		return EXIT_CLEANUP;
+	if (revert_failed || active)
+		return set_verdict(rep, EXIT_CLEANUP, "CLEANUP FAILED",
+				   "something may be left behind; run 'faultline recover' as root");
+	if (run->interrupted)
+		return set_verdict(rep, EXIT_ABORTED, "INTERRUPTED",
+				   "every applied fault was reverted");
+	if (failed || run->injector_lost)
+		return set_verdict(rep, EXIT_INFRA, "INJECTION FAILED", "%s",
+				   failed ? "a fault could not be applied" :
+					    "the injector was lost");
+	if (rep->abort.fired)
+		return set_verdict(
+			rep, EXIT_ABORTED, "ABORTED",
+			"abort condition on slo %s (breached for %.1f s) fired at +%.3f s; "
+			"every fault was reverted at once",
+			rep->abort.slo, (double)rep->abort.breached_for_ns / 1e9,
+			(double)(rep->abort.at_ns - rep->start_ns) / 1e9);
+	if (inconclusive)
+		return set_verdict(rep, EXIT_INFRA, "INCONCLUSIVE",
+				   "the SLOs did not hold in the baseline, before any fault (%s); "
+				   "no fault was applied",
+				   inconclusive);
+	if (slo_failed || run->checks_failed || effects_failed ||
+	    (rep->phase_start_ns[PHASE_RECOVERY] && run->slo.recovery == -1))
+		return set_verdict(
+			rep, EXIT_SLO_VIOLATED, "FAILED",
+			"%u SLO verdict(s) failed, %u check(s) and %u expected effect(s) "
+			"did not hold%s",
+			slo_failed, run->checks_failed, effects_failed,
+			run->slo.recovery == -1 ? "; the service did not recover in time" : "");
+	if (slo_no_data)
+		return set_verdict(
+			rep, EXIT_INFRA, "INCONCLUSIVE",
+			"%u SLO verdict(s) had no data: the probes took no usable sample "
+			"in a phase",
+			slo_no_data);
+	if (!s->n_slos)
+		return set_verdict(
+			rep, EXIT_OK, "PASSED",
+			"every fault applied and reverted cleanly, and every check held; "
+			"no SLOs are defined");
+	return set_verdict(rep, EXIT_OK, "PASSED", "every SLO held in every phase");
+}
+
+/* The faults' part of the report. Returns 0 or -ENOMEM. */
+static int fill_faults(struct run *run, struct report *rep)
+{
+	const struct scenario *s = run->scenario;
+
+	rep->faults = calloc(s->n_faults ? s->n_faults : 1, sizeof(*rep->faults));
+	if (!rep->faults)
+		return -ENOMEM;
+	rep->n_faults = s->n_faults;
+	for (size_t i = 0; i < s->n_faults; i++) {
+		struct fault_run *f = &run->faults[i];
+		struct report_fault *rf = &rep->faults[i];
+		uint64_t end = f->reverted_ns ?: now_monotonic_ns();
+		int r;
+
+		*rf = (struct report_fault){
+			.name = f->def->name,
+			.type = f->def->type,
+			.effect_expected = f->def->expect_effect != NULL,
+			.applied = f->applied_ns != 0,
+			.reverted = f->reverted_ns != 0,
+			.failed = f->state == FAULT_FAILED || f->state == FAULT_REVERT_FAILED,
+			.apply_ns = f->applied_ns,
+			.revert_ns = f->reverted_ns,
+			.apply_latency_ns = f->apply_latency_ns,
+			.revert_latency_ns = f->applied_ns ? f->revert_latency_ns : 0,
+			.configured = TAKE_PTR(f->description),
+			.error = TAKE_PTR(f->error),
+		};
+		if (!f->applied_ns)
+			continue;
+		r = run_slo_observe(&run->slo, f->def, f->applied_ns, end, &rf->observed,
+				    &rf->effect_held);
+		if (r < 0)
+			return r;
 	}
-	if (run->interrupted) {
-		fprintf(run->opts->out, "verdict: INTERRUPTED: every applied fault was reverted\n");
-		return EXIT_ABORTED;
+	return 0;
+}
+
+static void free_faults(struct run *run)
+{
+	for (size_t i = 0; run->faults && i < run->scenario->n_faults; i++) {
+		free(run->faults[i].description);
+		free(run->faults[i].error);
 	}
-	if (failed || run->injector_lost) {
-		fprintf(run->opts->out, "verdict: INJECTION FAILED\n");
-		return EXIT_INFRA;
+	run->faults = mfree(run->faults);
+}
+
+/* The scenario's planned length, for the status line. */
+static uint64_t planned_ns(const struct scenario *s)
+{
+	return s->baseline_ns + scenario_fault_window_ns(s) + s->recovery_within_ns;
+}
+
+/* The fault window: performs due applies and reverts in time order until none is
+ * left, the run is interrupted, the injector is lost, or an abort condition fires. */
+static void run_faults(struct run *run, uint64_t *next_heartbeat)
+{
+	const struct scenario *s = run->scenario;
+
+	while (!run->interrupted && !run->injector_lost && !run->slo.aborted) {
+		uint64_t next = UINT64_MAX;
+		struct fault_run *due = NULL;
+		bool apply = false;
+
+		for (size_t i = 0; i < s->n_faults; i++) {
+			struct fault_run *f = &run->faults[i];
+			if (f->state == FAULT_PENDING && f->apply_at_ns < next) {
+				next = f->apply_at_ns;
+				due = f;
+				apply = true;
+			} else if (f->state == FAULT_ACTIVE && f->revert_at_ns < next) {
+				next = f->revert_at_ns;
+				due = f;
+				apply = false;
+			}
+		}
+		if (!due)
+			break;
+		wait_until(run, next, next_heartbeat);
+		if (run->interrupted || run->injector_lost || run->slo.aborted)
+			break;
+		if (apply) {
+			if (apply_fault(run, due) < 0)
+				break; /* a fault that cannot be applied stops the run */
+		} else {
+			revert_fault(run, due, "duration elapsed");
+		}
 	}
-	if (run->checks_failed) {
-		fprintf(run->opts->out, "verdict: FAILED: %u check(s) did not hold\n",
-			run->checks_failed);
-		return EXIT_SLO_VIOLATED;
+}
+
+/* The recovery phase: until every SLO holds again (or cannot any more within the
+ * bound), or for recovery.within when no SLO is judged in it. */
+static void run_recovery(struct run *run, uint64_t *next_heartbeat)
+{
+	const struct scenario *s = run->scenario;
+	char buf[32];
+
+	run_slo_begin_recovery(&run->slo, now_monotonic_ns());
+	progress(run, "recovery: %s", format_duration(s->recovery_within_ns, buf, sizeof(buf)));
+	if (run_slo_has_recovery(&run->slo))
+		wait_until(run, run_slo_recovery_deadline(&run->slo), next_heartbeat);
+	else
+		wait_until(run, now_monotonic_ns() + s->recovery_within_ns, next_heartbeat);
+	run_slo_end_recovery(&run->slo, now_monotonic_ns());
+	revert_all_active(run, "interrupted");
+	if (run->slo.recovery == 1) {
+		progress(run, "recovered: every SLO held again %.3f s after the last revert",
+			 (double)(run->slo.recovered_at_ns - run->slo.phase_start[PHASE_RECOVERY]) /
+				 1e9);
+	} else if (run_slo_has_recovery(&run->slo) && !run->interrupted && !run->injector_lost) {
+		run->slo.recovery = -1;
+		progress(run, "not recovered: the SLOs did not hold again within %s", buf);
 	}
-	fprintf(run->opts->out, "verdict: PASSED (every fault applied and reverted cleanly, and "
-				"every check held; no SLOs are defined)\n");
-	return EXIT_OK;
 }
 
 int runner_run(const struct scenario *s, const struct runner_options *o)
 {
 	struct run run = { .scenario = s, .opts = o, .signal_fd = -1 };
-	char buf[32];
+	struct report rep = { .scenario_name = s->name, .scenario_path = s->path };
+	char buf[32], why[512] = "", err[512] = "";
+	bool inconclusive = false;
 	int r, code;
 
 	run.faults = calloc(s->n_faults ? s->n_faults : 1, sizeof(*run.faults));
@@ -420,6 +636,8 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	}
 
 	run.start_ns = now_monotonic_ns();
+	rep.start_ns = run.start_ns;
+	rep.start_realtime_ns = now_realtime_ms() * NSEC_PER_MSEC;
 	r = injector_client_open(&run.client, &o->injector, o->heartbeat_ms, on_event, &run);
 	if (r < 0) {
 		log_error("%s", run.client.error);
@@ -444,8 +662,28 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	}
 	if (was_root)
 		progress(&run, "controller dropped root: now runs as %s", who);
+	if (runner_check_report_dirs(o) < 0) {
+		injector_client_close(&run.client, 10000);
+		safe_close(run.signal_fd);
+		free(run.faults);
+		return EXIT_USAGE;
+	}
 
-	uint64_t window_start = run.start_ns + s->baseline_ns;
+	/* The probes run unprivileged, from before the baseline to the end. */
+	r = run_slo_start(&run.slo, s, o->out, run.start_ns, planned_ns(s), err, sizeof(err));
+	if (r < 0) {
+		log_error("cannot start the probes: %s", err[0] ? err : strerror(-r));
+		run_slo_free(&run.slo);
+		injector_client_close(&run.client, 10000);
+		safe_close(run.signal_fd);
+		free(run.faults);
+		return EXIT_INFRA;
+	}
+	if (run_slo_active(&run.slo))
+		progress(&run, "probes started: %zu probe(s), %zu SLO(s), %zu abort condition(s)",
+			 s->n_probes, s->n_slos, s->n_aborts);
+
+	uint64_t window_start = now_monotonic_ns() + s->baseline_ns;
 	for (size_t i = 0; i < s->n_faults; i++) {
 		run.faults[i].def = &s->faults[i];
 		run.faults[i].apply_at_ns = window_start + s->faults[i].at_ns;
@@ -455,71 +693,74 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 	if (s->baseline_ns) {
 		progress(&run, "baseline: %s", format_duration(s->baseline_ns, buf, sizeof(buf)));
 		wait_until(&run, window_start, &next_heartbeat);
-	}
-
-	/* The fault window: perform due actions in time order until none is left. */
-	while (!run.interrupted && !run.injector_lost) {
-		uint64_t next = UINT64_MAX;
-		struct fault_run *due = NULL;
-		bool apply = false;
-
-		for (size_t i = 0; i < s->n_faults; i++) {
-			struct fault_run *f = &run.faults[i];
-			if (f->state == FAULT_PENDING && f->apply_at_ns < next) {
-				next = f->apply_at_ns;
-				due = f;
-				apply = true;
-			} else if (f->state == FAULT_ACTIVE && f->revert_at_ns < next) {
-				next = f->revert_at_ns;
-				due = f;
-				apply = false;
-			}
-		}
-		if (!due)
-			break;
-		wait_until(&run, next, &next_heartbeat);
-		if (run.interrupted || run.injector_lost)
-			break;
-		if (apply) {
-			if (apply_fault(&run, due) < 0)
-				break; /* a fault that cannot be applied stops the run */
-		} else {
-			revert_fault(&run, due, "duration elapsed");
+		if (!run.interrupted && !run.injector_lost &&
+		    run_slo_end_baseline(&run.slo, now_monotonic_ns(), why, sizeof(why)) == 1) {
+			inconclusive = true;
+			progress(&run,
+				 "INCONCLUSIVE: the SLOs did not hold in the baseline, before any "
+				 "fault: %s; no fault will be applied",
+				 why);
 		}
 	}
 
-	/* Whatever stopped the window (the end, a failed apply, Ctrl-C), nothing of
-	 * ours stays active past this point. */
-	revert_all_active(&run, run.interrupted ? "interrupted" : "run stopped");
+	if (!inconclusive)
+		run_faults(&run, &next_heartbeat);
+	if (run.slo.aborted) {
+		const struct scenario_abort *a = &s->aborts[run.slo.abort_index];
 
-	if (!run.interrupted && !run.injector_lost && s->recovery_within_ns) {
-		progress(&run, "recovery: %s",
-			 format_duration(s->recovery_within_ns, buf, sizeof(buf)));
-		wait_until(&run, now_monotonic_ns() + s->recovery_within_ns, &next_heartbeat);
-		revert_all_active(&run, "interrupted");
+		progress(&run, "ABORT: slo %s breached for %s: reverting everything",
+			 s->slos[a->slo].name,
+			 format_duration(a->breached_for_ns, buf, sizeof(buf)));
 	}
+
+	/* Whatever stopped the window (the end, a failed apply, an abort, Ctrl-C),
+	 * nothing of ours stays active past this point. */
+	revert_all_active(&run, run.interrupted ? "interrupted" :
+				run.slo.aborted ? "abort condition" :
+						  "run stopped");
+
+	if (!run.interrupted && !run.injector_lost && !run.slo.aborted && !inconclusive &&
+	    s->recovery_within_ns)
+		run_recovery(&run, &next_heartbeat);
+	else if (run_slo_active(&run.slo) && !inconclusive)
+		run.slo.phase_end[PHASE_FAULT] = run.slo.last_revert_ns ?: now_monotonic_ns();
 
 	if (run.injector_lost)
 		log_error("lost the injector (%s); faults it held are reverted by the injector "
 			  "itself when it notices, or by 'faultline recover' if it died",
 			  run.client.transport.description);
 
-	code = verdict(&run);
+	run_slo_stop(&run.slo);
+	rep.end_ns = now_monotonic_ns();
+	if (run_slo_fill(&run.slo, &rep) < 0 || fill_faults(&run, &rep) < 0) {
+		log_error("out of memory while writing the report");
+		set_verdict(&rep, EXIT_INFRA, "INCONCLUSIVE", "out of memory");
+	}
+	code = verdict(&run, &rep, inconclusive ? why : NULL);
 	fflush(o->out);
 	r = injector_client_close(&run.client, 10000);
 	if (r == -ETIMEDOUT) {
 		log_error("the spawned injector has not exited within 10 s; it may still hold "
 			  "faults");
-		code = EXIT_CLEANUP;
+		code = set_verdict(&rep, EXIT_CLEANUP, "CLEANUP FAILED",
+				   "the spawned injector has not exited; it may still hold faults");
 	} else if (r == 1) {
 		/* faultlined exits 1 when a revert failed and its journal keeps it. */
 		log_error("the spawned injector could not revert everything; run 'faultline "
 			  "recover' as root");
-		code = EXIT_CLEANUP;
+		code = set_verdict(&rep, EXIT_CLEANUP, "CLEANUP FAILED",
+				   "the spawned injector could not revert everything; run "
+				   "'faultline recover' as root");
 	} else if (r > 0 && code == EXIT_OK) {
-		code = EXIT_INFRA;
+		code = set_verdict(&rep, EXIT_INFRA, "INJECTION FAILED",
+				   "the spawned injector exited with status %d", r);
 	}
+	report_terminal_summary(&rep, o->out);
+	if (runner_write_reports(o, &rep) && code == EXIT_OK)
+		code = EXIT_INFRA;
+	report_clear(&rep);
+	run_slo_free(&run.slo);
 	safe_close(run.signal_fd);
-	free(run.faults);
+	free_faults(&run);
 	return code;
 }

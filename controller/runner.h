@@ -16,6 +16,12 @@ struct runner_options {
 	struct injector_spec injector;
 	uint64_t heartbeat_ms;
 	FILE *out; /* progress lines */
+	/* Report files (docs/report.md), or NULL; "-" is stdout. Written atomically at
+	 * the end, as the user the controller dropped to. */
+	const char *json_path;
+	const char *junit_path;
+	const char *html_path;
+	const char *samples_path;
 };
 
 /* Runs s. Blocks until the scenario ends. Returns an exit code of cmd.h. */

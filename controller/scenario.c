@@ -18,6 +18,8 @@
 #include "parse.h"
 #include "scenario.h"
 #include "scenario_faults.h"
+#include "scenario_probes.h"
+#include "scenario_slos.h"
 #include "yaml_tree.h"
 
 #define SCENARIO_VERSION 1
@@ -201,11 +203,10 @@ bad:
 /* ---- the schema -------------------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"description", "faults", "injector", "name", "phases", "version", NULL,
+	"abort_when", "description", "faults", "injector", "name",
+	"phases",     "probes",	     "slos",   "version",  NULL,
 };
-/* Part of the format's design (docs/scenarios.md) but not of this version. */
-static const char *const later_keys[] = { "abort_when", "probes", "slos", NULL };
-static const char *const fault_common_keys[] = { "at", "name", "type", NULL };
+static const char *const fault_common_keys[] = { "at", "expect_effect", "name", "type", NULL };
 static const char *const phases_keys[] = { "baseline", "recovery", NULL };
 static const char *const recovery_keys[] = { "within", NULL };
 static const char *const injector_keys[] = { "exec", NULL };
@@ -417,7 +418,7 @@ static int check_fault(struct sv_ctx *c, const struct ynode *m, struct scenario 
 {
 	static const char *const skip_duration[] = { "duration", NULL };
 	struct scenario_fault *f = &s->faults[index];
-	const struct ynode *name, *type, *at;
+	const struct ynode *name, *type, *at, *v;
 	const struct fault_type *t = NULL;
 	char found[96], types[256];
 	const char *keys[32];
@@ -484,6 +485,8 @@ static int check_fault(struct sv_ctx *c, const struct ynode *m, struct scenario 
 			     "nanoseconds, found an overflow");
 	if (t->convert(c, m, f, &f->params) < 0)
 		r = -EINVAL;
+	if ((v = ynode_get(m, "expect_effect")) && check_expect_effect(c, v, s, f) < 0)
+		r = -EINVAL;
 	if (c->oom)
 		return c->oom;
 	if (r < 0)
@@ -536,17 +539,7 @@ static int check_root(struct sv_ctx *c, const struct yaml_tree *t, struct scenar
 		return sv_error(c, root->line, root->col, "expected %s, found %s", expected,
 				ynode_describe(root, found, sizeof(found)));
 
-	for (size_t i = 0; i < root->n_pairs; i++) {
-		const struct ynode *k = root->pairs[i].key;
-
-		if (in_list(later_keys, k))
-			sv_error(
-				c, k->line, k->col,
-				"key '%s' is not supported yet: probes, slos and abort_when come in "
-				"a later version of faultline; expected one of: %s",
-				k->value, join(top_keys, found, sizeof(found)));
-	}
-	sv_check_keys(c, root, "at the top level", top_keys, later_keys);
+	sv_check_keys(c, root, "at the top level", top_keys, NULL);
 
 	check_version(c, root);
 	if (!(v = ynode_get(root, "name")))
@@ -564,6 +557,13 @@ static int check_root(struct sv_ctx *c, const struct yaml_tree *t, struct scenar
 		check_injector(c, v, s);
 	if ((v = ynode_get(root, "phases")))
 		check_phases(c, v, s);
+	if ((v = ynode_get(root, "probes")))
+		check_probes(c, v, s);
+	/* After the probes, which they name. */
+	if ((v = ynode_get(root, "slos")))
+		check_slos(c, v, s);
+	if ((v = ynode_get(root, "abort_when")))
+		check_aborts(c, v, s);
 	check_faults(c, root, s);
 	return c->oom ? c->oom : c->errors ? -EINVAL : 0;
 }
@@ -712,12 +712,14 @@ struct scenario *scenario_free(struct scenario *s)
 {
 	if (!s)
 		return NULL;
+	scenario_slos_free(s); /* before the faults: it frees their expect_effect */
 	for (size_t i = 0; i < s->n_faults; i++) {
 		free(s->faults[i].name);
 		free(s->faults[i].type);
 		json_decref(s->faults[i].params);
 	}
 	free(s->faults);
+	scenario_probes_free(s->probes, s->n_probes);
 	if (s->exec_argv)
 		for (char **a = s->exec_argv; *a; a++)
 			free(*a);

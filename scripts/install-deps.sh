@@ -12,6 +12,10 @@ packages=(
 	# disk tests and benches: fio as the independent I/O oracle; a loop
 	# device with an ext4 filesystem of the test's own (mount, e2fsprogs)
 	fio mount e2fsprogs
+	# tests: curl for the probe tests and benchmark, a real Prometheus for the
+	# prometheus probe (started by the test on loopback, never as a service),
+	# openssl for a throwaway TLS server
+	curl prometheus openssl
 	# tests/vm: qemu boots Debian's cloud kernel with a busybox initramfs (cpio);
 	# xz-utils and zstd unpack compressed kernel modules
 	qemu-system-x86 busybox-static cpio xz-utils zstd

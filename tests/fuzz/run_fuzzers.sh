@@ -15,7 +15,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$1" && pwd)
 shift
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(scenario protocol parse report)
+[ "${#targets[@]}" -gt 0 ] || targets=(scenario protocol parse slo_objective report)
 secs=${FAULTLINE_FUZZ_SECONDS:-60}
 status=0
 

@@ -539,9 +539,9 @@ static void test_scenario_errors(void **state)
 	expect_error("", 1, 1, "expected a mapping of scenario keys");
 	expect_error("---\n", 1, 1, "found an empty document");
 	expect_error("[1]\n", 1, 1, "found a sequence");
-	expect_error(HEAD "abort_when: []\n" FAULTS, 3, 1,
-		     "key 'abort_when' is not supported yet: probes, slos and abort_when come in "
-		     "a later version");
+	expect_error(HEAD "abort_when: []\n" FAULTS, 3, 13,
+		     "abort_when: expected a non-empty list such as [{slo: errors, breached_for: "
+		     "5s}], found an empty list");
 	expect_error("version: 1.0\nname: t\n" FAULTS, 1, 10, "expected the integer 1, found 1.0");
 	expect_error("version: [1]\nname: t\n" FAULTS, 1, 10,
 		     "expected the integer 1, found a sequence");
@@ -611,7 +611,8 @@ static void test_scenario_errors(void **state)
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, signal: KILL}]\n",
 		3, 74,
-		"unknown key 'signal' in fault; expected one of: at, duration, method, name, target, type");
+		"unknown key 'signal' in fault; expected one of: at, duration, expect_effect, method, "
+		"name, target, type");
 	expect_error(
 		HEAD
 		"faults: [{name: k, type: process.pause, duration: 5s, target: {pid: 99}, ? [x] : 1}]\n",
@@ -822,7 +823,8 @@ static void test_good_corpus(void **state)
 	static const char *const files[] = {
 		"aliases.yaml",	      "crlf.yaml",    "exec-injector.yaml",
 		"flow-style.yaml",    "full.yaml",    "kill-default-signal.yaml",
-		"minimal-pause.yaml", "unicode.yaml", "disk-pressure.yaml",
+		"minimal-pause.yaml", "probes.yaml",  "unicode.yaml",
+		"disk-pressure.yaml",
 	};
 	char dir[512], path[2048];
 

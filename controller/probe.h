@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The probe engine: runs every probe of a scenario from one event loop in the
+ * controller's thread and collects their samples (sample.h).
+ *
+ * Inside is an epoll set holding a timerfd (the schedule, TFD_TIMER_ABSTIME on
+ * CLOCK_MONOTONIC), libcurl's sockets (http, prometheus: curl multi with its
+ * socket and timer callbacks), non-blocking connects (tcp), and pidfds and pipes
+ * of command children. The caller polls probe_engine_fd() next to its own fds and
+ * calls probe_engine_dispatch() when it is readable; nothing here blocks except
+ * probe_engine_stop(), which waits a bounded time for requests in flight.
+ *
+ * Scheduling: probe i's k-th sample is due at t0 + k / rate. Its latency counts
+ * from that time, not from the send (coordinated omission): when all of the
+ * probe's concurrency slots are busy, the due samples wait, start as slots free,
+ * and a sample that waited longer than the probe's timeout is recorded as a
+ * timeout without being sent. Failures (refused, reset, timeout, ...) are samples
+ * with an error class, never errors of the engine.
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "sample.h"
+#include "scenario.h"
+
+struct probe_engine;
+
+/*
+ * Prepares the probes of s (which must outlive the engine): the event loop, curl,
+ * tcp addresses (names are resolved here, once, blocking; a failure makes every
+ * sample of that probe a dns failure) and command paths (looked up in PATH here).
+ * Returns 0 and *ret, or -errno with a message in err (may be NULL): -ENOENT when
+ * a command is not found, -ENOMEM, or the errno of a failed epoll/timerfd call.
+ * A scenario without probes gives an engine with nothing to do.
+ */
+int probe_engine_new(const struct scenario *s, struct probe_engine **ret, char *err, size_t len);
+
+/* Starts the schedules now: every probe's first sample is due at once. Sets the
+ * calling thread's timer slack to 1 ns (PR_SET_TIMERSLACK) so that wakeups are on
+ * time. Returns 0, or -EALREADY when started before. */
+int probe_engine_start(struct probe_engine *e);
+
+/* The epoll fd to poll for POLLIN; owned by the engine. */
+int probe_engine_fd(struct probe_engine *e);
+
+/*
+ * Does everything that is due: reads finished answers, starts due samples, times
+ * out late ones. Never blocks; returns 0, or -errno when the event loop itself
+ * failed (epoll or timerfd; the probes' own failures are samples).
+ */
+int probe_engine_dispatch(struct probe_engine *e);
+
+/*
+ * Stops the schedules (nothing new is sent; due samples that never got a slot are
+ * not recorded) and waits for the samples in flight, at most the longest timeout
+ * of a probe with samples in flight plus 200 ms. Blocks for that long at most.
+ * Whatever is still running then is cancelled without a sample.
+ */
+void probe_engine_stop(struct probe_engine *e);
+
+/* The probes, in the scenario's order: series i belongs to s->probes[i]. */
+size_t probe_engine_count(const struct probe_engine *e);
+const struct sample_series *probe_engine_series(const struct probe_engine *e, size_t i);
+
+/* Cancels what is in flight (command children are killed and reaped), frees
+ * everything. Accepts NULL; returns NULL. */
+struct probe_engine *probe_engine_free(struct probe_engine *e);

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Benchmark: the http probe's per-sample overhead against `curl -w '%{time_total}'`
+# for the same requests to the same local server, in one run.
+#
+#   tests/bench/bench_probe_http.sh [BUILD_DIR]
+#
+# BUILD_DIR (or $FAULTLINE_BUILD_DIR; default: build/ of this checkout) holds
+# faultline-demo-service and tests/faultline-probe-run (a build with
+# -DFAULTLINE_BUILD_TESTS=ON). Knobs: FLBENCH_ROUNDS (default 7), FLBENCH_SAMPLES
+# (requests per tool and round, default 200), FLBENCH_DELAY (the service's
+# per-request sleep, default 2ms), FLBENCH_RATE (the probe's rate, default 50/s).
+#
+# What it does: starts the demo service on a free loopback port with a fixed
+# per-request sleep. Each round, in alternating order: the http probe (one slot,
+# kept-alive connection, FLBENCH_RATE) takes FLBENCH_SAMPLES samples, and one curl
+# process fetches the same URL FLBENCH_SAMPLES times over one kept-alive
+# connection, printing time_total for each. The probe's latency runs from the
+# scheduled time to the end of the answer as the engine sees it, so it includes
+# the engine's wakeup and dispatch; curl's time_total runs from curl's own start
+# of the transfer. The per-sample overhead is the difference of the medians, per
+# round and over all rounds. Every request must succeed, and the service's own
+# counter must equal the requests both tools sent; anything else fails (exit 1).
+# This is a benchmark, not a test: it asserts correctness, never timings. The
+# numbers go to docs/performance.md by hand. Needs no privileges.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SOURCE_DIR=$(cd "$HERE/../.." && pwd)
+BUILD_DIR=${1:-${FAULTLINE_BUILD_DIR:-$SOURCE_DIR/build}}
+ROUNDS=${FLBENCH_ROUNDS:-7}
+SAMPLES=${FLBENCH_SAMPLES:-200}
+DELAY=${FLBENCH_DELAY:-2ms}
+RATE=${FLBENCH_RATE:-50/s}
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+SERVICE=$BUILD_DIR/faultline-demo-service
+PROBE_RUN=$BUILD_DIR/tests/faultline-probe-run
+[ -x "$SERVICE" ] || die "no $SERVICE (build first, or give the build directory)"
+[ -x "$PROBE_RUN" ] || die "no $PROBE_RUN (configure with -DFAULTLINE_BUILD_TESTS=ON)"
+CURL=$(command -v curl) || skip "curl is not installed"
+command -v "$PYTHON" >/dev/null || skip "no python3"
+case "$ROUNDS$SAMPLES" in *[!0-9]*) die "FLBENCH_ROUNDS and FLBENCH_SAMPLES must be numbers" ;; esac
+
+tmp=$(mktemp -d /tmp/faultline-bench-probe.XXXXXX)
+service_pid=
+cleanup() {
+	set +e
+	[ -n "$service_pid" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$SERVICE" --listen 127.0.0.1:0 --delay "$DELAY" >"$tmp/service.out" 2>&1 &
+service_pid=$!
+for ((i = 0; i < 100; i++)); do
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/service.out")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "${port:-}" ] || die "the demo service did not start"
+url="http://127.0.0.1:$port/"
+
+# The probe's run time for SAMPLES samples at RATE (plus half a period, so that
+# exactly SAMPLES are due).
+duration_ms=$($PYTHON -c "r = float('$RATE'.split('/')[0]); print(int(($SAMPLES - 0.5) * 1000 / r))")
+cat >"$tmp/probe.yaml" <<YAML
+version: 1
+name: bench-probe-http
+probes:
+  web: {http: {url: "$url"}, rate: $RATE, concurrency: 1}
+faults:
+  - {name: unused, type: process.kill, target: {pidfile: /nonexistent.pid}}
+YAML
+curl_args=()
+for ((i = 0; i < SAMPLES; i++)); do
+	curl_args+=(-o /dev/null "$url")
+done
+
+run_probe() {
+	"$PROBE_RUN" "$tmp/probe.yaml" --for "${duration_ms}ms" --samples "$tmp/probe-$1.csv" \
+		>/dev/null || die "faultline-probe-run failed"
+}
+run_curl() {
+	"$CURL" -sS --fail --rate "$RATE" -w '%{time_total} %{http_code}\n' "${curl_args[@]}" >"$tmp/curl-$1.txt" ||
+		die "curl failed"
+}
+
+echo "bench_probe_http: $ROUNDS rounds of $SAMPLES requests per tool, service sleep $DELAY, probe rate $RATE"
+for ((r = 1; r <= ROUNDS; r++)); do
+	if ((r % 2)); then
+		run_probe "$r"
+		run_curl "$r"
+	else
+		run_curl "$r"
+		run_probe "$r"
+	fi
+done
+served=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^faultline_demo_requests_total{code="200"} //p')
+
+$PYTHON - "$tmp" "$ROUNDS" "$SAMPLES" "${served:-0}" "${FLBENCH_RESULTS:-}" <<'PY'
+import csv, json, statistics, sys
+tmp, rounds, samples, served, results = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+allp, allc, per = [], [], []
+sent = 0
+for r in range(1, rounds + 1):
+    p = [row for row in csv.DictReader(open(f"{tmp}/probe-{r}.csv"))]
+    extra = max(0, len(p) - samples)  # a late stop may let one more come due
+    p = p[:samples]
+    c = [line.split() for line in open(f"{tmp}/curl-{r}.txt")]
+    if any(x["error"] != "ok" or x["status"] != "200" for x in p) or any(x[1] != "200" for x in c):
+        sys.exit("FAIL: a request failed in round %d" % r)
+    # The probe may end a sample or two short: samples due at the stop that never
+    # got the one slot are not recorded (docs/scenarios.md).
+    if len(c) != samples or not samples - max(2, samples // 20) <= len(p) <= samples:
+        sys.exit("FAIL: round %d: %d probe samples and %d curl requests, expected %d" % (r, len(p), len(c), samples))
+    sent += len(p) + extra + len(c)
+    pl = [float(x["latency_ms"]) * 1000 for x in p]
+    cl = [float(x[0]) * 1e6 for x in c]
+    allp += pl
+    allc += cl
+    mp, mc = statistics.median(pl), statistics.median(cl)
+    per.append(mp - mc)
+    print(f"round {r}: probe median {mp:8.1f} us, curl median {mc:8.1f} us, overhead {mp - mc:+7.1f} us")
+if served != sent:
+    sys.exit(f"FAIL: the service counted {served} requests, the tools sent {sent}")
+def q(v, f):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(f * len(v)))]
+mp, mc = statistics.median(allp), statistics.median(allc)
+print(f"all: probe p50 {mp:.1f} us p90 {q(allp, .9):.1f} us; curl p50 {mc:.1f} us p90 {q(allc, .9):.1f} us")
+print(f"per-sample overhead (difference of medians): {mp - mc:+.1f} us; median of the per-round differences {statistics.median(per):+.1f} us")
+print(f"the service counted {served} requests, as sent")
+if results:
+    json.dump({"rounds": rounds, "samples": samples, "probe_p50_us": mp, "curl_p50_us": mc,
+               "probe_p90_us": q(allp, .9), "curl_p90_us": q(allc, .9),
+               "overhead_us": mp - mc, "per_round_overhead_us": per}, open(results, "w"), indent=1)
+PY
