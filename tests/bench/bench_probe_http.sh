@@ -10,7 +10,10 @@
 # faultline-demo-service and tests/faultline-probe-run (a build with
 # -DFAULTLINE_BUILD_TESTS=ON). Knobs: FLBENCH_ROUNDS (default 7), FLBENCH_SAMPLES
 # (requests per tool and round, default 200), FLBENCH_DELAY (the service's
-# per-request sleep, default 2ms), FLBENCH_RATE (the probe's rate, default 50/s).
+# per-request sleep, default 2ms), FLBENCH_RATE (the probe's rate, default 50/s),
+# FLBENCH_RT (1: run the service, the probe and curl SCHED_FIFO with chrt, the same
+# for all three, so that other tenants of a shared host do not delay their
+# wakeups; the default when root; 0 to measure under the host's normal scheduling).
 #
 # What it does: starts the demo service on a free loopback port with a fixed
 # per-request sleep. Each round, in alternating order: the http probe (one slot,
@@ -20,7 +23,10 @@
 # scheduled time to the end of the answer as the engine sees it, so it includes
 # the engine's wakeup and dispatch; curl's time_total runs from curl's own start
 # of the transfer. The per-sample overhead is the difference of the medians, per
-# round and over all rounds. Every request must succeed, and the service's own
+# round and over all rounds. Each round also measures the floor: how late a bare
+# timerfd wakes at the same period (tests/bench/timer_wake.c), which any
+# fixed-rate scheduler pays and the probe counts by design; the overhead minus
+# the floor is the engine's own share. Every request must succeed, and the service's own
 # counter must equal the requests both tools sent; anything else fails (exit 1).
 # This is a benchmark, not a test: it asserts correctness, never timings. The
 # numbers go to docs/performance.md by hand. Needs no privileges.
@@ -47,11 +53,20 @@ die() {
 
 SERVICE=$BUILD_DIR/faultline-demo-service
 PROBE_RUN=$BUILD_DIR/tests/faultline-probe-run
+TIMER_WAKE=$BUILD_DIR/tests/timer_wake
 [ -x "$SERVICE" ] || die "no $SERVICE (build first, or give the build directory)"
+[ -x "$TIMER_WAKE" ] || die "no $TIMER_WAKE (configure with -DFAULTLINE_BUILD_TESTS=ON)"
 [ -x "$PROBE_RUN" ] || die "no $PROBE_RUN (configure with -DFAULTLINE_BUILD_TESTS=ON)"
 CURL=$(command -v curl) || skip "curl is not installed"
 command -v "$PYTHON" >/dev/null || skip "no python3"
 case "$ROUNDS$SAMPLES" in *[!0-9]*) die "FLBENCH_ROUNDS and FLBENCH_SAMPLES must be numbers" ;; esac
+
+RT=()
+if [ "${FLBENCH_RT:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}" = 1 ]; then
+	command -v chrt >/dev/null && chrt -f 10 true 2>/dev/null ||
+		skip "FLBENCH_RT=1 needs chrt and the right to use SCHED_FIFO (root)"
+	RT=(chrt -f 10)
+fi
 
 tmp=$(mktemp -d /tmp/faultline-bench-probe.XXXXXX)
 service_pid=
@@ -62,7 +77,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$SERVICE" --listen 127.0.0.1:0 --delay "$DELAY" >"$tmp/service.out" 2>&1 &
+"${RT[@]}" "$SERVICE" --listen 127.0.0.1:0 --delay "$DELAY" >"$tmp/service.out" 2>&1 &
 service_pid=$!
 for ((i = 0; i < 100; i++)); do
 	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/service.out")
@@ -75,6 +90,7 @@ url="http://127.0.0.1:$port/"
 # The probe's run time for SAMPLES samples at RATE (plus half a period, so that
 # exactly SAMPLES are due).
 duration_ms=$($PYTHON -c "r = float('$RATE'.split('/')[0]); print(int(($SAMPLES - 0.5) * 1000 / r))")
+period_us=$($PYTHON -c "print(int(1e6 / float('$RATE'.split('/')[0])))")
 cat >"$tmp/probe.yaml" <<YAML
 version: 1
 name: bench-probe-http
@@ -88,16 +104,19 @@ for ((i = 0; i < SAMPLES; i++)); do
 	curl_args+=(-o /dev/null "$url")
 done
 
+run_floor() {
+	"${RT[@]}" "$TIMER_WAKE" "$SAMPLES" "$period_us" >"$tmp/floor-$1.txt" || die "timer_wake failed"
+}
 run_probe() {
-	"$PROBE_RUN" "$tmp/probe.yaml" --for "${duration_ms}ms" --samples "$tmp/probe-$1.csv" \
+	"${RT[@]}" "$PROBE_RUN" "$tmp/probe.yaml" --for "${duration_ms}ms" --samples "$tmp/probe-$1.csv" \
 		>/dev/null || die "faultline-probe-run failed"
 }
 run_curl() {
-	"$CURL" -sS --fail --rate "$RATE" -w '%{time_total} %{http_code}\n' "${curl_args[@]}" >"$tmp/curl-$1.txt" ||
+	"${RT[@]}" "$CURL" -sS --fail --rate "$RATE" -w '%{time_total} %{http_code}\n' "${curl_args[@]}" >"$tmp/curl-$1.txt" ||
 		die "curl failed"
 }
 
-echo "bench_probe_http: $ROUNDS rounds of $SAMPLES requests per tool, service sleep $DELAY, probe rate $RATE"
+echo "bench_probe_http: $ROUNDS rounds of $SAMPLES requests per tool, service sleep $DELAY, probe rate $RATE${RT:+, SCHED_FIFO}"
 for ((r = 1; r <= ROUNDS; r++)); do
 	if ((r % 2)); then
 		run_probe "$r"
@@ -106,13 +125,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		run_curl "$r"
 		run_probe "$r"
 	fi
+	run_floor "$r"
 done
 served=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^faultline_demo_requests_total{code="200"} //p')
 
 $PYTHON - "$tmp" "$ROUNDS" "$SAMPLES" "${served:-0}" "${FLBENCH_RESULTS:-}" <<'PY'
 import csv, json, statistics, sys
 tmp, rounds, samples, served, results = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-allp, allc, per = [], [], []
+allp, allc, per, floors = [], [], [], []
 sent = 0
 for r in range(1, rounds + 1):
     p = [row for row in csv.DictReader(open(f"{tmp}/probe-{r}.csv"))]
@@ -131,8 +151,10 @@ for r in range(1, rounds + 1):
     allp += pl
     allc += cl
     mp, mc = statistics.median(pl), statistics.median(cl)
+    floor = float(open(f"{tmp}/floor-{r}.txt").read().split()[0])
     per.append(mp - mc)
-    print(f"round {r}: probe median {mp:8.1f} us, curl median {mc:8.1f} us, overhead {mp - mc:+7.1f} us")
+    floors.append(floor)
+    print(f"round {r}: probe median {mp:8.1f} us, curl median {mc:8.1f} us, overhead {mp - mc:+7.1f} us, timer floor {floor:6.1f} us")
 if served != sent:
     sys.exit(f"FAIL: the service counted {served} requests, the tools sent {sent}")
 def q(v, f):
@@ -141,9 +163,12 @@ def q(v, f):
 mp, mc = statistics.median(allp), statistics.median(allc)
 print(f"all: probe p50 {mp:.1f} us p90 {q(allp, .9):.1f} us; curl p50 {mc:.1f} us p90 {q(allc, .9):.1f} us")
 print(f"per-sample overhead (difference of medians): {mp - mc:+.1f} us; median of the per-round differences {statistics.median(per):+.1f} us")
+fl = statistics.median(floors)
+print(f"timer floor (median of the rounds' medians): {fl:.1f} us; overhead minus the floor: {mp - mc - fl:+.1f} us")
 print(f"the service counted {served} requests, as sent")
 if results:
     json.dump({"rounds": rounds, "samples": samples, "probe_p50_us": mp, "curl_p50_us": mc,
                "probe_p90_us": q(allp, .9), "curl_p90_us": q(allc, .9),
-               "overhead_us": mp - mc, "per_round_overhead_us": per}, open(results, "w"), indent=1)
+               "overhead_us": mp - mc, "per_round_overhead_us": per,
+               "timer_floor_us": fl, "per_round_floor_us": floors}, open(results, "w"), indent=1)
 PY
