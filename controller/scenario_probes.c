@@ -527,7 +527,7 @@ static int check_command(struct sv_ctx *c, const struct ynode *m, struct scenari
 	for (size_t i = 0, w = 0; i < argv->n_items; i++) {
 		const char *arg;
 
-		if (sv_string(c, "command.argv", argv->items[i], &arg) < 0) {
+		if (sv_text(c, "command.argv", argv->items[i], &arg) < 0) {
 			r = -EINVAL;
 			continue;
 		}
@@ -556,7 +556,7 @@ static int check_prometheus(struct sv_ctx *c, const struct ynode *m, struct scen
 		return sv_missing(c, m, "query", "in prometheus",
 				  "a PromQL expression with one result, such as "
 				  "'sum(rate(http_requests_total[1m]))'");
-	if (sv_string(c, "prometheus.query", query, &s) < 0)
+	if (sv_text(c, "prometheus.query", query, &s) < 0)
 		return -EINVAL;
 	if (query->len > PROBE_QUERY_MAX)
 		return sv_error(c, query->line, query->col,

@@ -234,7 +234,7 @@ static void test_probes_errors(void **state)
 	expect_error(HEAD "probes: {a: {http: {url: \"http://x/\", headers: {\"a b\": c}}}}\n", 4,
 		     49, "http.headers: expected a header name");
 	expect_error(HEAD "probes: {a: {http: {url: \"http://x/\", headers: {X: \"a\\nb\"}}}}\n", 4,
-		     52, "http.headers.X: expected a value without line breaks");
+		     52, "http.headers: expected a string without control characters");
 	expect_error(HEAD "probes: {a: {http: {url: \"http://x/\", insecure: yes}}}\n", 4, 49,
 		     "http.insecure: expected true or false, found yes");
 	expect_error(HEAD "probes: {a: {http: {url: \"http://x/\", insecure: true}}}\n", 4, 39,
