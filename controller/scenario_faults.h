@@ -99,6 +99,10 @@ int convert_target(struct sv_ctx *c, const struct ynode *fault, json_t **ret);
 int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
 		    json_t **ret_params);
 
+/* The filter keys of a network target (scenario_net_filter.c): sets
+ * params["filter"] when any is present. Returns 0 or -EINVAL after reporting. */
+int convert_network_filter(struct sv_ctx *c, const struct ynode *target, json_t *params);
+
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);
 

@@ -14,8 +14,9 @@
  *   rate                    1mbit, 20MiB/s, ...  -> netem.rate_bytes_per_sec
  *   limit                   packets              -> netem.limit
  *
- * Filters (dst, src, dport, sport, protocol, exclude) and directions other than
- * egress are planned (design §4) and refused here as "not supported yet".
+ * Filters (dst, src, dport, sport, protocol, exclude) become params.filter
+ * (scenario_net_filter.c). Directions other than egress and a netns chosen by
+ * cgroup are planned (design §4) and refused here as "not supported yet".
  *
  * Not a security boundary: the injector checks everything again. The rules that
  * tie knobs together are the injector's (net_netem.c); they are repeated here so
@@ -34,9 +35,10 @@
 #define NET_NETNS_NAME_MAX 64
 #define NET_MAX_INTERFACES 64
 
-static const char *const network_target_keys[] = { "direction", "interface", "netns", NULL };
-static const char *const network_filter_keys[] = { "cgroup",   "dport", "dst", "exclude",
-						   "protocol", "sport", "src", NULL };
+static const char *const network_target_keys[] = { "direction", "dport", "dst",	     "exclude",
+						   "interface", "netns", "protocol", "sport",
+						   "src",	NULL };
+static const char *const network_later_keys[] = { "cgroup", NULL };
 
 static int set(struct sv_ctx *c, json_t *obj, const char *key, json_t *v)
 {
@@ -169,16 +171,17 @@ static int convert_network_target(struct sv_ctx *c, const struct ynode *fault, j
 				"target: expected a mapping such as {interface: eth0, netns: app}, "
 				"found %s",
 				ynode_describe(n, found, sizeof(found)));
-	if (sv_check_keys(c, n, "in target", network_target_keys, network_filter_keys) < 0)
+	if (sv_check_keys(c, n, "in target", network_target_keys, network_later_keys) < 0)
 		r = -EINVAL;
-	for (size_t i = 0; network_filter_keys[i]; i++) {
-		const struct ynode_pair *p = ynode_get_pair(n, network_filter_keys[i]);
+	for (size_t i = 0; network_later_keys[i]; i++) {
+		const struct ynode_pair *p = ynode_get_pair(n, network_later_keys[i]);
 		if (p)
 			r = sv_error(c, p->key->line, p->key->col,
-				     "target.%s: filters are not supported yet; this version "
-				     "delays every packet the interface sends",
-				     network_filter_keys[i]);
+				     "target.%s: not supported yet; name the namespace with netns",
+				     network_later_keys[i]);
 	}
+	if (convert_network_filter(c, n, params) < 0)
+		r = -EINVAL;
 	if ((v = ynode_get(n, "direction")) && sv_string(c, "target.direction", v, &s) == 0 &&
 	    !streq(s, "egress"))
 		r = sv_error(c, v->line, v->col,

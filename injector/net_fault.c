@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * network: one netem qdisc at the root of each chosen interface, egress only,
- * unfiltered (design §4). The first vertical slice of the network faults.
+ * network: netem on each chosen interface, egress (design §4): at the root when
+ * unfiltered, or below a prio root with u32 filters when "filter" is given
+ * (net_filter.h: unmatched traffic never meets netem).
  *
  * Params (from the controller, untrusted):
  *   interface   "NAME" | ["NAME", ...] | "all" (every interface but loopback; in a
  *               list, "all" is just a name)
  *   netns       null | "NAME" | "/PATH" | {"pid": N}      (net_netns.h)
  *   netem       the object netem_params_from_json() reads  (net_netem.h)
+ *   filter      optional: the object of net_filter.h
  *
  * Plan (journaled as the intent): the namespace (path, label, device and inode),
- * our handle, the netem object, and per interface its ifindex, its name and the
+ * our handle, the root's kind (netem, or prio when filtered), the netem object,
+ * the filter object, and per interface its ifindex, its name and the
  * root qdisc found (kind and handle). The undo state adds "applied" per interface.
  *
  * Ownership (net_qdisc.h): only a kernel default root is replaced, and the kernel
@@ -30,6 +33,7 @@
 #include "fault.h"
 #include "macro.h"
 #include "net_fault.h"
+#include "net_filter.h"
 #include "net_netem.h"
 #include "net_netns.h"
 #include "net_qdisc.h"
@@ -152,9 +156,11 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 	qdisc_root_classify(qs, nq, link->ifindex, &v);
 	if (v.state == QDISC_ROOT_OURS) {
 		errbuf_set(err, errlen,
-			   "interface %s in %s already has faultline's netem %s at its root: "
-			   "another network fault is active on it",
-			   link->name, ref->label, qdisc_handle_format(v.handle, h, sizeof(h)));
+			   "interface %s in %s already has faultline's %s %s at its root: "
+			   "another network fault is active on it (two faults never share an "
+			   "interface; put both impairments, or both filters, in one fault)",
+			   link->name, ref->label, v.kind,
+			   qdisc_handle_format(v.handle, h, sizeof(h)));
 		return -EBUSY;
 	}
 	if (v.state == QDISC_ROOT_FOREIGN) {
@@ -199,8 +205,8 @@ static int check_policy(const struct policy *policy, const struct netns_ref *ref
 		const char *ifname = json_string_value(json_object_get(e, "ifname"));
 		refusal = policy_refuse_interface(policy, ifname ?: "");
 		if (refusal) {
-			errbuf_set(err, errlen, "interface %s in %s: %s", ifname ?: "?",
-				   ref->label, refusal);
+			errbuf_set(err, errlen, "interface %s in %s: %s", ifname ?: "?", ref->label,
+				   refusal);
 			return -EPERM;
 		}
 	}
@@ -217,13 +223,15 @@ static int check_policy(const struct policy *policy, const struct netns_ref *ref
 static int net_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			char *err, size_t errlen)
 {
-	static const char *const keys[] = { "interface", "netem", "netns", NULL };
+	static const char *const keys[] = { "filter", "interface", "netem", "netns", NULL };
 	_cleanup_json_ json_t *names = NULL, *list = json_array(), *plan = NULL;
 	_cleanup_free_ struct rtnl_link *links = NULL;
 	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	_cleanup_close_ int fd = -1;
 	struct netem_params netem;
+	struct net_filter filter;
 	struct netns_ref ref;
+	const json_t *fv;
 	size_t nl = 0, nq = 0, i;
 	bool all = false;
 	char why[256];
@@ -249,6 +257,14 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	if (r < 0) {
 		errbuf_set(err, errlen, "netem: %s", why);
 		return r;
+	}
+	fv = json_object_get(params, "filter");
+	if (fv) {
+		r = net_filter_from_json(fv, &filter, why, sizeof(why));
+		if (r < 0) {
+			errbuf_set(err, errlen, "%s", why);
+			return r;
+		}
 	}
 	r = net_interfaces_parse(json_object_get(params, "interface"), &names, &all, err, errlen);
 	if (r < 0)
@@ -303,10 +319,11 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
 	if (r < 0)
 		return r;
-	plan = json_pack("{s:o, s:I, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref), "handle",
-			 (json_int_t)NET_FAULT_HANDLE, "netem", json_object_get(params, "netem"),
-			 "interfaces", list, "all", all);
-	if (!plan)
+	plan = json_pack("{s:o, s:I, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),
+			 "handle", (json_int_t)NET_FAULT_HANDLE, "root_kind",
+			 fv ? NET_FAULT_FILTERED_KIND : NET_FAULT_KIND, "netem",
+			 json_object_get(params, "netem"), "interfaces", list, "all", all);
+	if (!plan || (fv && json_object_set(plan, "filter", (json_t *)fv) < 0))
 		return -ENOMEM;
 	*ret_plan = TAKE_PTR(plan);
 	return 0;
@@ -317,6 +334,9 @@ struct net_state {
 	struct netns_ref ref;
 	struct netem_params netem;
 	json_t *interfaces;
+	const char *root_kind; /* netem, or prio when filtered */
+	bool filtered;
+	struct net_filter filter; /* when filtered and need_netem */
 };
 
 static int state_read(const json_t *state, bool need_netem, struct net_state *ret, char *err,
@@ -334,6 +354,17 @@ static int state_read(const json_t *state, bool need_netem, struct net_state *re
 		return -EINVAL;
 	}
 	s.interfaces = json_object_get(state, "interfaces");
+	/* Journals written before filters existed have no root_kind: netem. */
+	s.root_kind = json_string_value(json_object_get(state, "root_kind")) ?: NET_FAULT_KIND;
+	if (!streq(s.root_kind, NET_FAULT_KIND) && !streq(s.root_kind, NET_FAULT_FILTERED_KIND)) {
+		errbuf_set(err, errlen, "malformed network fault state: root_kind");
+		return -EINVAL;
+	}
+	s.filtered = streq(s.root_kind, NET_FAULT_FILTERED_KIND);
+	if (s.filtered != !!json_object_get(state, "filter")) {
+		errbuf_set(err, errlen, "malformed network fault state: filter");
+		return -EINVAL;
+	}
 	json_array_foreach(s.interfaces, i, e) {
 		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
 		if (ifindex <= 0 || ifindex > INT32_MAX ||
@@ -347,6 +378,12 @@ static int state_read(const json_t *state, bool need_netem, struct net_state *re
 		errbuf_set(err, errlen, "netem: %s", why);
 		return -EINVAL;
 	}
+	if (need_netem && s.filtered &&
+	    net_filter_from_json(json_object_get(state, "filter"), &s.filter, why, sizeof(why)) <
+		    0) {
+		errbuf_set(err, errlen, "%s", why);
+		return -EINVAL;
+	}
 	*ret = s;
 	return 0;
 }
@@ -354,14 +391,22 @@ static int state_read(const json_t *state, bool need_netem, struct net_state *re
 int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_params *netem,
 			const struct psched *ps, struct nl_msg **ret)
 {
+	return net_build_qdisc_msg_at(type, flags, ifindex, NET_FAULT_HANDLE, TC_H_ROOT,
+				      NET_FAULT_KIND, netem, ps, ret);
+}
+
+int net_build_qdisc_msg_at(int type, int flags, int ifindex, uint32_t handle, uint32_t parent,
+			   const char *kind, const struct netem_params *netem,
+			   const struct psched *ps, struct nl_msg **ret)
+{
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
 	struct tcmsg tcm = {
 		.tcm_family = AF_UNSPEC,
 		.tcm_ifindex = ifindex,
-		.tcm_handle = NET_FAULT_HANDLE,
-		.tcm_parent = TC_H_ROOT,
+		.tcm_handle = handle,
+		.tcm_parent = parent,
 	};
-	size_t size = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(tcm)) + nla_total_size(sizeof("netem")) +
+	size_t size = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(tcm)) + nla_total_size(strlen(kind) + 1) +
 		      (netem ? netem_options_size(netem) : 0) + 64;
 	int r;
 
@@ -370,7 +415,7 @@ int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_par
 		return -ENOMEM;
 	r = nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO);
 	if (r >= 0)
-		r = nla_put_string(msg, TCA_KIND, NET_FAULT_KIND);
+		r = nla_put_string(msg, TCA_KIND, kind);
 	if (r < 0)
 		return -EMSGSIZE;
 	if (netem) {
@@ -382,12 +427,14 @@ int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_par
 	return 0;
 }
 
-/* Deletes our root from ifindex. The kernel deletes only when the root still has
+/* Deletes our root (of kind, netem or prio) from ifindex; a prio takes its netem
+ * child and its filters with it. The kernel deletes only when the root still has
  * our handle and kind (tc_get_qdisc() checks both): -EINVAL otherwise. */
-static int delete_ours(int fd, int ifindex, char *kmsg, size_t kmsglen)
+static int delete_ours(int fd, int ifindex, const char *kind, char *kmsg, size_t kmsglen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	int r = net_build_qdisc_msg(RTM_DELQDISC, 0, ifindex, NULL, NULL, &msg);
+	int r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, ifindex, NET_FAULT_HANDLE, TC_H_ROOT, kind,
+				       NULL, NULL, &msg);
 
 	return r < 0 ? r : rtnl_transact(fd, msg, kmsg, kmsglen);
 }
@@ -420,6 +467,82 @@ static void explain_add_error(int r, const char *kmsg, const char *ifname, int f
 	}
 	errbuf_set(err, errlen, "cannot add netem at the root of %s: %s%s%s", ifname, strerror(-r),
 		   *kmsg ? ": " : "", kmsg);
+}
+
+/* Sends msg; on failure says what step failed on ifname, naming a missing module. */
+static int step(int fd, struct nl_msg *msg, const char *what, const char *module,
+		const char *ifname, char *err, size_t errlen)
+{
+	char kmsg[256];
+	int r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+
+	if (r == -ENOENT)
+		errbuf_set(err, errlen,
+			   "%s is not available in this kernel (modprobe %s), needed on %s%s%s",
+			   module, module, ifname, *kmsg ? ": " : "", kmsg);
+	else if (r < 0)
+		errbuf_set(err, errlen, "cannot add %s on %s: %s%s%s", what, ifname, strerror(-r),
+			   *kmsg ? ": " : "", kmsg);
+	return r;
+}
+
+/* The filtered layout of net_filter.h on one interface: the prio root (refused by
+ * the kernel, EEXIST, unless a default is there), netem on its band, then the
+ * exclusions and the matches. On failure the root goes again, taking whatever was
+ * added under it, so the interface is as before. */
+static int apply_filtered(int fd, int ifindex, const char *ifname, const struct net_state *s,
+			  const struct psched *ps, char *err, size_t errlen)
+{
+	_cleanup_free_ struct net_u32_rule *rules = calloc(NET_FILTER_MAX_RULES, sizeof(*rules));
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	char kmsg[256];
+	int r, n;
+
+	if (!rules)
+		return -ENOMEM;
+	r = net_build_prio_msg(ifindex, &msg);
+	if (r < 0)
+		return r;
+	r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+	if (r == -ENOENT) {
+		errbuf_set(err, errlen,
+			   "sch_prio is not available in this kernel (modprobe sch_prio)%s%s",
+			   *kmsg ? ": " : "", kmsg);
+		return r;
+	}
+	if (r < 0) {
+		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+		return r;
+	}
+	nlmsg_free(TAKE_PTR(msg));
+	r = net_build_qdisc_msg_at(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+				   NET_FILTER_NETEM_HANDLE,
+				   TC_H_MAKE(NET_FAULT_HANDLE, NET_FILTER_NETEM_BAND),
+				   NET_FAULT_KIND, &s->netem, ps, &msg);
+	if (r >= 0)
+		r = step(fd, msg, "netem", "sch_netem", ifname, err, errlen);
+	for (int side = 0; r >= 0 && side < 2; side++) {
+		bool exclude = side == 0;
+		if (exclude && !s->filter.has_exclude)
+			continue;
+		n = net_filter_expand(exclude ? &s->filter.exclude : &s->filter.match, rules,
+				      NET_FILTER_MAX_RULES, err, errlen);
+		r = n < 0 ? n : 0;
+		for (int i = 0; r >= 0 && i < n; i++) {
+			nlmsg_free(TAKE_PTR(msg));
+			r = net_build_u32_msg(
+				ifindex, NET_FAULT_HANDLE, net_filter_pref(&rules[i], exclude),
+				&rules[i],
+				TC_H_MAKE(NET_FAULT_HANDLE,
+					  exclude ? NET_FILTER_PASS_BAND : NET_FILTER_NETEM_BAND),
+				&msg);
+			if (r >= 0)
+				r = step(fd, msg, "a u32 filter", "cls_u32", ifname, err, errlen);
+		}
+	}
+	if (r < 0)
+		(void)delete_ours(fd, ifindex, NET_FAULT_FILTERED_KIND, kmsg, sizeof(kmsg));
+	return r;
 }
 
 static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
@@ -465,13 +588,21 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 	json_array_foreach(s.interfaces, i, e) {
 		_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
 		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+		const char *ifname = json_string_value(json_object_get(e, "ifname"));
+		if (s.filtered) {
+			r = apply_filtered(fd, ifindex, ifname, &s, &ps, err, errlen);
+			if (r < 0)
+				break;
+			json_object_set_new(e, "applied", json_true());
+			done++;
+			continue;
+		}
 		r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s.netem,
 					&ps, &msg);
 		if (r >= 0)
 			r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
 		if (r < 0) {
-			explain_add_error(r, kmsg, json_string_value(json_object_get(e, "ifname")),
-					  fd, ifindex, err, errlen);
+			explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
 			break;
 		}
 		json_object_set_new(e, "applied", json_true());
@@ -485,7 +616,7 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 			(void)delete_ours(fd,
 					  (int)json_integer_value(json_object_get(
 						  json_array_get(s.interfaces, i), "ifindex")),
-					  kmsg, sizeof(kmsg));
+					  s.root_kind, kmsg, sizeof(kmsg));
 		return r;
 	}
 	*ret_undo = TAKE_PTR(undo);
@@ -493,8 +624,8 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 }
 
 /* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const struct rtnl_link *links, size_t nl,
-		      const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
+static int revert_one(int fd, const json_t *e, const char *kind, const struct rtnl_link *links,
+		      size_t nl, const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
 		      size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
@@ -514,10 +645,10 @@ static int revert_one(int fd, const json_t *e, const struct rtnl_link *links, si
 			/* Someone replaced ours: theirs is not ours to delete. */
 			result = "replaced";
 		} else {
-			r = delete_ours(fd, ifindex, kmsg, sizeof(kmsg));
+			r = delete_ours(fd, ifindex, kind, kmsg, sizeof(kmsg));
 			if (r < 0 && r != -ENODEV && r != -EINVAL && r != -ENOENT) {
-				errbuf_set(err, errlen, "cannot delete netem from %s: %s%s%s", name,
-					   strerror(-r), *kmsg ? ": " : "", kmsg);
+				errbuf_set(err, errlen, "cannot delete %s from %s: %s%s%s", kind,
+					   name, strerror(-r), *kmsg ? ": " : "", kmsg);
 				return r;
 			}
 			result = r == 0 ? "reverted" : "not_present";
@@ -566,7 +697,7 @@ static int net_revert(const json_t *state, json_t **ret_report, char *err, size_
 		/* After a crash between intent and applied, "applied" is absent: try. */
 		if (json_is_false(json_object_get(e, "applied")))
 			continue;
-		r = revert_one(fd, e, links, nl, qs, nq, list, err, errlen);
+		r = revert_one(fd, e, s.root_kind, links, nl, qs, nq, list, err, errlen);
 		first = first ?: r;
 	}
 	if (first < 0)
@@ -585,9 +716,9 @@ static int net_revert(const json_t *state, json_t **ret_report, char *err, size_
 		struct qdisc_root_verdict v;
 		qdisc_root_classify(qs, nq, (int)json_integer_value(json_object_get(e, "ifindex")),
 				    &v);
-		if (v.state == QDISC_ROOT_OURS) {
-			errbuf_set(err, errlen, "netem is still at the root of %s after its delete",
-				   json_string_value(json_object_get(e, "ifname")));
+		if (v.state == QDISC_ROOT_OURS && streq(v.kind, s.root_kind)) {
+			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
+				   s.root_kind, json_string_value(json_object_get(e, "ifname")));
 			return -EIO;
 		}
 	}
@@ -646,7 +777,7 @@ static void describe_netem(const json_t *n, char *buf, size_t len)
 
 static char *net_describe(const json_t *plan)
 {
-	char netem[384], names[256] = "";
+	char netem[384], names[256] = "", filter[320] = "";
 	size_t i, w = 0;
 	json_t *e;
 	char *s = NULL;
@@ -659,7 +790,9 @@ static char *net_describe(const json_t *plan)
 			break;
 		w += (size_t)k;
 	}
-	if (asprintf(&s, "netem %s on %s%s in %s", netem, names,
+	if (json_object_get(plan, "filter"))
+		net_filter_describe(json_object_get(plan, "filter"), filter, sizeof(filter));
+	if (asprintf(&s, "netem %s%s%s on %s%s in %s", netem, *filter ? " for " : "", filter, names,
 		     json_is_true(json_object_get(plan, "all")) ? " (all)" : "",
 		     json_string_value(json_object_get(json_object_get(plan, "netns"), "label")) ?:
 			     "?") < 0)
