@@ -207,6 +207,7 @@ static const char *const network_keys[] = {
 	"duration",	    "gap",     "jitter",  "limit",	  "loss",
 	"loss_correlation", "rate",    "reorder", "target",	  NULL,
 };
+static const char *const partition_keys[] = { "duration", "target", NULL };
 static const char *const pause_keys[] = { "duration", "method", "target", NULL };
 static const char *const kill_keys[] = { "duration", "expect_restart", "interval",
 					 "signal",   "target",	       NULL };
@@ -218,6 +219,12 @@ static const struct fault_type fault_types[] = {
 		.keys = network_keys,
 		.duration = FAULT_DURATION_REQUIRED,
 		.convert = convert_network,
+	},
+	{
+		.name = "network.partition",
+		.keys = partition_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_partition,
 	},
 	{
 		.name = "process.kill",

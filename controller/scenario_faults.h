@@ -103,6 +103,10 @@ int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario
  * params["filter"] when any is present. Returns 0 or -EINVAL after reporting. */
 int convert_network_filter(struct sv_ctx *c, const struct ynode *target, json_t *params);
 
+/* network.partition (scenario_network.c): a fault_type converter. */
+int convert_partition(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		      json_t **ret_params);
+
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);
 

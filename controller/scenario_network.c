@@ -15,8 +15,9 @@
  *   limit                   packets              -> netem.limit
  *
  * Filters (dst, src, dport, sport, protocol, exclude) become params.filter
- * (scenario_net_filter.c). Directions other than egress and a netns chosen by
- * cgroup are planned (design §4) and refused here as "not supported yet".
+ * (scenario_net_filter.c). direction: egress (default), ingress (through an IFB
+ * device) or both. A netns chosen by cgroup is planned (design §4) and refused
+ * here as "not supported yet".
  *
  * Not a security boundary: the injector checks everything again. The rules that
  * tie knobs together are the injector's (net_netem.c); they are repeated here so
@@ -182,12 +183,16 @@ static int convert_network_target(struct sv_ctx *c, const struct ynode *fault, j
 	}
 	if (convert_network_filter(c, n, params) < 0)
 		r = -EINVAL;
-	if ((v = ynode_get(n, "direction")) && sv_string(c, "target.direction", v, &s) == 0 &&
-	    !streq(s, "egress"))
-		r = sv_error(c, v->line, v->col,
-			     "target.direction: %s is not supported yet; this version acts on "
-			     "egress only",
-			     ynode_describe(v, found, sizeof(found)));
+	if ((v = ynode_get(n, "direction")) && sv_string(c, "target.direction", v, &s) == 0) {
+		if (!streq(s, "egress") && !streq(s, "ingress") && !streq(s, "both"))
+			r = sv_error(c, v->line, v->col,
+				     "target.direction: expected egress, ingress or both, found %s",
+				     ynode_describe(v, found, sizeof(found)));
+		else if (!streq(s, "egress") && set(c, params, "direction", json_string(s)) < 0)
+			return -ENOMEM;
+	} else if (v) {
+		r = -EINVAL;
+	}
 	if (!(v = ynode_get(n, "interface")))
 		r = sv_missing(c, n, "interface", "in target",
 			       "an interface name, a list of names, or all");
@@ -372,6 +377,32 @@ int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario
 		return r;
 	if (set(c, params, "netem", TAKE_PTR(netem)) < 0)
 		return -ENOMEM;
+	*ret_params = TAKE_PTR(params);
+	return 0;
+}
+
+/* network.partition: 100% loss towards target.dst (required), as a filtered
+ * network fault; the injector adds the loss itself. */
+int convert_partition(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		      json_t **ret_params)
+{
+	_cleanup_(json_decrefp) json_t *params = json_object();
+	const struct ynode *t = ynode_get(fault, "target");
+	int r = 0;
+
+	(void)f;
+	if (!params)
+		return sv_oom(c);
+	if (convert_network_target(c, fault, params) < 0)
+		r = -EINVAL;
+	else if (t && !ynode_get(t, "dst"))
+		r = sv_missing(
+			c, t, "dst", "in target",
+			"the destinations to cut off, such as [\"10.0.0.3\", \"fd00::/64\"]");
+	if (c->oom)
+		return c->oom;
+	if (r < 0)
+		return r;
 	*ret_params = TAKE_PTR(params);
 	return 0;
 }

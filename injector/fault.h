@@ -139,3 +139,4 @@ const char *fault_kinds_list(void);
 extern const struct fault_ops proc_pause_ops;
 extern const struct fault_ops proc_kill_ops;
 extern const struct fault_ops net_netem_fault_ops;
+extern const struct fault_ops net_partition_fault_ops;

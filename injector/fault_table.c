@@ -5,6 +5,7 @@
 
 static const struct fault_ops *const fault_table[] = {
 	&net_netem_fault_ops,
+	&net_partition_fault_ops,
 	&proc_kill_ops,
 	&proc_pause_ops,
 };
@@ -19,5 +20,5 @@ const struct fault_ops *fault_ops_find(const char *kind)
 
 const char *fault_kinds_list(void)
 {
-	return "network, process.kill, process.pause";
+	return "network, network.partition, process.kill, process.pause";
 }

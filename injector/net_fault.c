@@ -34,6 +34,7 @@
 #include "macro.h"
 #include "net_fault.h"
 #include "net_filter.h"
+#include "net_ifb.h"
 #include "net_netem.h"
 #include "net_netns.h"
 #include "net_qdisc.h"
@@ -147,14 +148,49 @@ static const struct rtnl_link *link_by_name(const struct rtnl_link *l, size_t n,
 	return NULL;
 }
 
-static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_qdisc *qs,
-			 size_t nq, const struct netns_ref *ref, char *err, size_t errlen)
+enum { NET_EGRESS = 1, NET_INGRESS = 2 };
+
+/* The ingress side of link: no ingress or clsact qdisc yet, and no device with
+ * the IFB name we would take. Sets ifb in entry. */
+static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct rtnl_link *links,
+		       size_t nl, const struct rtnl_qdisc *qs, size_t nq,
+		       const struct netns_ref *ref, char *err, size_t errlen)
 {
+	char ifb[IFNAMSIZ];
+
+	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
+			   "did not create; refusing to add its own",
+			   link->name, ref->label);
+		return -EBUSY;
+	}
+	net_ifb_name(link->ifindex, ifb);
+	for (size_t i = 0; i < nl; i++)
+		if (streq(links[i].name, ifb)) {
+			errbuf_set(err, errlen,
+				   "interface %s in %s: the device name %s that faultline reserves "
+				   "for its ingress is taken (left by a crash? run faultline "
+				   "recover)",
+				   link->name, ref->label, ifb);
+			return -EBUSY;
+		}
+	return json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ? -ENOMEM : 0;
+}
+
+static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_link *links,
+			 size_t nl, const struct rtnl_qdisc *qs, size_t nq, unsigned direction,
+			 const struct netns_ref *ref, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *entry = NULL;
 	struct qdisc_root_verdict v;
 	char h[16];
+	int r;
 
 	qdisc_root_classify(qs, nq, link->ifindex, &v);
-	if (v.state == QDISC_ROOT_OURS) {
+	if (!(direction & NET_EGRESS)) {
+		/* The root is not touched; record it all the same, for plans. */
+	} else if (v.state == QDISC_ROOT_OURS) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s already has faultline's %s %s at its root: "
 			   "another network fault is active on it (two faults never share an "
@@ -163,19 +199,39 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 			   qdisc_handle_format(v.handle, h, sizeof(h)));
 		return -EBUSY;
 	}
-	if (v.state == QDISC_ROOT_FOREIGN) {
+	if ((direction & NET_EGRESS) && v.state == QDISC_ROOT_FOREIGN) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has root qdisc %s, which faultline did not create; "
 			   "refusing to replace it",
 			   link->name, ref->label, v.why);
 		return -EBUSY;
 	}
-	if (json_array_append_new(list, json_pack("{s:i, s:s, s:{s:s, s:I}}", "ifindex",
-						  link->ifindex, "ifname", link->name, "before",
-						  "kind", v.kind, "handle", (json_int_t)v.handle)) <
-	    0)
+	entry = json_pack("{s:i, s:s, s:b, s:{s:s, s:I}}", "ifindex", link->ifindex, "ifname",
+			  link->name, "egress", (direction & NET_EGRESS) != 0, "before", "kind",
+			  v.kind, "handle", (json_int_t)v.handle);
+	if (!entry)
 		return -ENOMEM;
-	return 0;
+	if (direction & NET_INGRESS) {
+		r = add_ingress(entry, link, links, nl, qs, nq, ref, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return json_array_append(list, entry) < 0 ? -ENOMEM : 0;
+}
+
+/* "egress" (the default), "ingress" or "both", as NET_* bits; 0 when invalid. */
+static unsigned direction_parse(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!v)
+		return NET_EGRESS;
+	if (!s)
+		return 0;
+	return streq(s, "egress")  ? NET_EGRESS :
+	       streq(s, "ingress") ? NET_INGRESS :
+	       streq(s, "both")	   ? NET_EGRESS | NET_INGRESS :
+				     0;
 }
 
 /* The target policy (policy.h) for a resolved plan: the namespace, by name under
@@ -223,7 +279,8 @@ static int check_policy(const struct policy *policy, const struct netns_ref *ref
 static int net_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			char *err, size_t errlen)
 {
-	static const char *const keys[] = { "filter", "interface", "netem", "netns", NULL };
+	static const char *const keys[] = { "direction", "filter", "interface",
+					    "netem",	 "netns",  NULL };
 	_cleanup_json_ json_t *names = NULL, *list = json_array(), *plan = NULL;
 	_cleanup_free_ struct rtnl_link *links = NULL;
 	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
@@ -233,6 +290,7 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	struct netns_ref ref;
 	const json_t *fv;
 	size_t nl = 0, nq = 0, i;
+	unsigned direction;
 	bool all = false;
 	char why[256];
 	json_t *e;
@@ -257,6 +315,11 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	if (r < 0) {
 		errbuf_set(err, errlen, "netem: %s", why);
 		return r;
+	}
+	direction = direction_parse(json_object_get(params, "direction"));
+	if (!direction) {
+		errbuf_set(err, errlen, "direction must be \"egress\", \"ingress\" or \"both\"");
+		return -EINVAL;
 	}
 	fv = json_object_get(params, "filter");
 	if (fv) {
@@ -294,7 +357,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, &links[i], qs, nq, &ref, err, errlen);
+			r = add_interface(list, &links[i], links, nl, qs, nq, direction, &ref, err,
+					  errlen);
 			if (r < 0)
 				return r;
 		}
@@ -310,7 +374,7 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 				   ref.label);
 			return -ENODEV;
 		}
-		r = add_interface(list, link, qs, nq, &ref, err, errlen);
+		r = add_interface(list, link, links, nl, qs, nq, direction, &ref, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -319,10 +383,13 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
 	if (r < 0)
 		return r;
-	plan = json_pack("{s:o, s:I, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),
+	plan = json_pack("{s:o, s:I, s:s, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),
 			 "handle", (json_int_t)NET_FAULT_HANDLE, "root_kind",
-			 fv ? NET_FAULT_FILTERED_KIND : NET_FAULT_KIND, "netem",
-			 json_object_get(params, "netem"), "interfaces", list, "all", all);
+			 fv ? NET_FAULT_FILTERED_KIND : NET_FAULT_KIND, "direction",
+			 direction == NET_EGRESS  ? "egress" :
+			 direction == NET_INGRESS ? "ingress" :
+						    "both",
+			 "netem", json_object_get(params, "netem"), "interfaces", list, "all", all);
 	if (!plan || (fv && json_object_set(plan, "filter", (json_t *)fv) < 0))
 		return -ENOMEM;
 	*ret_plan = TAKE_PTR(plan);
@@ -367,8 +434,12 @@ static int state_read(const json_t *state, bool need_netem, struct net_state *re
 	}
 	json_array_foreach(s.interfaces, i, e) {
 		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
+		const json_t *ifb = json_object_get(e, "ifb");
+		char want[IFNAMSIZ];
 		if (ifindex <= 0 || ifindex > INT32_MAX ||
-		    !net_ifname_valid(json_string_value(json_object_get(e, "ifname")))) {
+		    !net_ifname_valid(json_string_value(json_object_get(e, "ifname"))) ||
+		    (ifb &&
+		     !streq(json_string_value(ifb) ?: "", net_ifb_name((int)ifindex, want)))) {
 			errbuf_set(err, errlen, "malformed interface in the network fault state");
 			return -EINVAL;
 		}
@@ -545,6 +616,82 @@ static int apply_filtered(int fd, int ifindex, const char *ifname, const struct 
 	return r;
 }
 
+/* Our root on ifindex: netem, or the filtered prio. */
+static int apply_root(int fd, int ifindex, const char *ifname, const struct net_state *s,
+		      const struct psched *ps, char *err, size_t errlen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	char kmsg[256];
+	int r;
+
+	if (s->filtered)
+		return apply_filtered(fd, ifindex, ifname, s, ps, err, errlen);
+	r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s->netem, ps,
+				&msg);
+	if (r >= 0)
+		r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+	if (r < 0)
+		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+	return r;
+}
+
+/* Plans written before directions existed have no "egress": it was the only one. */
+static bool entry_egress(const json_t *e)
+{
+	return !json_is_false(json_object_get(e, "egress"));
+}
+
+/* Undoes apply_interface() after a later interface failed; best effort. */
+static void unapply_interface(int fd, const json_t *e, const struct net_state *s)
+{
+	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	char kmsg[256];
+	bool removed;
+
+	if (ifb)
+		(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+	if (entry_egress(e))
+		(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+}
+
+/* One interface of the plan: the egress root, then the ingress through its IFB.
+ * On failure, what this call added is removed again. */
+static int apply_interface(int fd, json_t *e, const struct net_state *s, const struct psched *ps,
+			   char *err, size_t errlen)
+{
+	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+	const char *ifname = json_string_value(json_object_get(e, "ifname"));
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	char kmsg[256];
+	bool removed;
+	int r, ifb_index = 0;
+
+	if (entry_egress(e)) {
+		r = apply_root(fd, ifindex, ifname, s, ps, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (!ifb)
+		return 0;
+	/* A device of our reserved name that we did not just create is never
+	 * touched: net_ifb_create() fails with EEXIST before anything else. */
+	r = net_ifb_create(fd, ifb, &ifb_index, err, errlen);
+	if (r >= 0) {
+		r = apply_root(fd, ifb_index, ifb, s, ps, err, errlen);
+		if (r >= 0)
+			r = net_ifb_redirect(fd, ifindex, ifname, ifb_index, err, errlen);
+		if (r < 0)
+			(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+	}
+	if (r < 0) {
+		if (entry_egress(e))
+			(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+		return r;
+	}
+	return json_object_set_new(e, "ifb_ifindex", json_integer(ifb_index)) < 0 ? -ENOMEM : 0;
+}
+
 static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *undo = json_deep_copy(plan);
@@ -553,7 +700,6 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 	struct psched ps;
 	struct net_state s;
 	size_t nl = 0, i, done = 0;
-	char kmsg[256];
 	json_t *e;
 	int r;
 
@@ -586,25 +732,9 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 	}
 
 	json_array_foreach(s.interfaces, i, e) {
-		_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-		const char *ifname = json_string_value(json_object_get(e, "ifname"));
-		if (s.filtered) {
-			r = apply_filtered(fd, ifindex, ifname, &s, &ps, err, errlen);
-			if (r < 0)
-				break;
-			json_object_set_new(e, "applied", json_true());
-			done++;
-			continue;
-		}
-		r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s.netem,
-					&ps, &msg);
-		if (r >= 0)
-			r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
-		if (r < 0) {
-			explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+		r = apply_interface(fd, e, &s, &ps, err, errlen);
+		if (r < 0)
 			break;
-		}
 		json_object_set_new(e, "applied", json_true());
 		done++;
 	}
@@ -613,10 +743,7 @@ static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t er
 		 * delete that fails here is left to the journal's intent record, from
 		 * which recovery reverts every interface of the plan. */
 		for (i = 0; i < done; i++)
-			(void)delete_ours(fd,
-					  (int)json_integer_value(json_object_get(
-						  json_array_get(s.interfaces, i), "ifindex")),
-					  s.root_kind, kmsg, sizeof(kmsg));
+			unapply_interface(fd, json_array_get(s.interfaces, i), &s);
 		return r;
 	}
 	*ret_undo = TAKE_PTR(undo);
@@ -660,6 +787,24 @@ static int revert_one(int fd, const json_t *e, const char *kind, const struct rt
 	return 0;
 }
 
+/* The ingress side of one interface: its redirect and IFB, by the reserved name. */
+static int revert_ingress(int fd, const json_t *e, json_t *report, char *err, size_t errlen)
+{
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	bool removed = false;
+	int r;
+
+	if (!ifb)
+		return 0;
+	r = net_ifb_remove(fd, (int)json_integer_value(json_object_get(e, "ifindex")), ifb,
+			   &removed, err, errlen);
+	if (r < 0)
+		return r;
+	json_array_append_new(report, json_pack("{s:s, s:s}", "ifb", ifb, "result",
+						removed ? "reverted" : "not_present"));
+	return 0;
+}
+
 static int net_revert(const json_t *state, json_t **ret_report, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *list = json_array();
@@ -696,6 +841,10 @@ static int net_revert(const json_t *state, json_t **ret_report, char *err, size_
 	json_array_foreach(s.interfaces, i, e) {
 		/* After a crash between intent and applied, "applied" is absent: try. */
 		if (json_is_false(json_object_get(e, "applied")))
+			continue;
+		r = revert_ingress(fd, e, list, err, errlen);
+		first = first ?: r;
+		if (!entry_egress(e))
 			continue;
 		r = revert_one(fd, e, s.root_kind, links, nl, qs, nq, list, err, errlen);
 		first = first ?: r;
@@ -799,6 +948,48 @@ static char *net_describe(const json_t *plan)
 		return NULL;
 	return s;
 }
+
+/* network.partition (design §4): 100% loss towards the given destinations, as a
+ * filtered network fault. The params are those of network without "netem"; the
+ * filter must name dst. Checked here, at the boundary, not trusted from the
+ * controller's sugar. */
+static int net_partition_validate(const json_t *params, const struct fault_context *ctx,
+				  json_t **ret_plan, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *p = NULL;
+	const json_t *filter;
+
+	if (!json_is_object(params)) {
+		errbuf_set(err, errlen, "network.partition parameters must be an object");
+		return -EINVAL;
+	}
+	if (json_object_get(params, "netem")) {
+		errbuf_set(err, errlen,
+			   "network.partition takes no netem: it drops every packet "
+			   "towards its destinations");
+		return -EINVAL;
+	}
+	filter = json_object_get(params, "filter");
+	if (!json_is_object(filter) || !json_object_get(filter, "dst")) {
+		errbuf_set(err, errlen,
+			   "network.partition needs filter.dst: the destinations "
+			   "to cut off");
+		return -EINVAL;
+	}
+	p = json_deep_copy(params);
+	if (!p || json_object_set_new(p, "netem", json_pack("{s:f}", "loss_pct", 100.0)) < 0)
+		return -ENOMEM;
+	return net_validate(p, ctx, ret_plan, err, errlen);
+}
+
+const struct fault_ops net_partition_fault_ops = {
+	.kind = "network.partition",
+	.duration = FAULT_DURATION_REQUIRED,
+	.validate = net_partition_validate,
+	.apply = net_apply,
+	.revert = net_revert,
+	.describe = net_describe,
+};
 
 const struct fault_ops net_netem_fault_ops = {
 	.kind = "network",

@@ -53,6 +53,8 @@ snapshot_raw() {
 		for dev in lo "veth-$ns"; do
 			echo "-- filters of $dev"
 			$TC -n "$ns" -d filter show dev "$dev"
+			echo "-- ingress filters of $dev"
+			$TC -n "$ns" -d filter show dev "$dev" ingress
 		done
 		$IP -n "$ns" link show
 	done

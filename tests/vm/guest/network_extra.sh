@@ -10,6 +10,10 @@
 #   (i) rate 1mbit: TCP payload throughput within 10% of 1 Mbit/s
 #   (j) a fault in netns c (one end of the veth pair c <-> d) delays c's traffic
 #       and leaves a <-> b, and every other namespace's qdiscs, alone
+#   (k) direction ingress: the IFB flifbN with netem, an ingress qdisc and a mirred
+#       redirect on veth-a; ping +100 ms, veth-a's root untouched; both: +200 ms;
+#       a filtered ingress fault; kill -9 of the controller or of the injector
+#       (then recover) leaves no IFB and no ingress qdisc within 3 s
 #
 # Latency per port is measured without listeners: bash connects to a closed port
 # of b, and b's kernel answers the SYN with a RST, so each attempt takes one RTT
@@ -165,8 +169,8 @@ if wait_ours_any a 20; then
 	echo "jitter 20ms uniform around 50ms: lowest RTT ${lo:-?} ms, spread p10..p90 ${s:-?} ms ($(wc -l <"$work/h.rtts") replies)"
 	check "(h) jitter 20ms: the lowest RTT is delay - jitter, 30 ms (27..36): ${lo:-none}" \
 		float_between "$lo" 27 36
-	check "(h) jitter 20ms widens the spread p10..p90 to 32 ms (at least 24, at most 50): ${s:-none}" \
-		float_between "$s" 24 50
+	check "(h) jitter 20ms widens the spread p10..p90 to 32 ms (at least 24, at most 60): ${s:-none}" \
+		float_between "$s" 24 60
 else
 	fail "(h) the jitter fault never appeared"
 fi
@@ -174,18 +178,28 @@ stop_run "(h) jitter"
 
 # --- (i) rate -----------------------------------------------------------------------
 
-# throughput: bytes per second of BYTES sent over TCP from a to b, measured from the
-# sender's start to the receiver's end of stream. Both ends bounded by timeout.
+# throughput BYTES: bytes per second of BYTES sent over TCP from a to b, from the
+# sender's start until the receiver has read them all and seen the end of the
+# stream. The receiver is busybox nc, its stdin held open by a FIFO (nc quits at
+# EOF on its stdin), which exits at the stream's end; the sender is bash writing to
+# /dev/tcp. Nothing polls meanwhile: the guest has one emulated CPU. Both ends are
+# bounded by timeout.
 throughput() {
-	local bytes=$1 t0 t1 got rpid
-	rm -f "$work/recv"
-	timeout 60 $IP netns exec b nc -l -p 5003 >"$work/recv" &
+	local bytes=$1 t0 t1 got rpid spid
+	rm -f "$work/recv" "$work/hold"
+	mkfifo "$work/hold"
+	timeout 70 $IP netns exec b nc -l -p 5003 <"$work/hold" >"$work/recv" &
 	rpid=$!
-	sleep 0.3
+	exec 8>"$work/hold"
+	sleep 0.5
 	t0=${EPOCHREALTIME/./}
-	head -c "$bytes" /dev/zero | timeout 60 $IP netns exec a nc 10.99.0.2 5003 || true
+	timeout 60 $IP netns exec a bash -c 'head -c "$1" /dev/zero >/dev/tcp/10.99.0.2/5003' _ "$bytes" &
+	spid=$!
 	wait "$rpid" || true
 	t1=${EPOCHREALTIME/./}
+	exec 8>&-
+	kill "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
 	got=$(wc -c <"$work/recv")
 	echo "received $got of $bytes bytes in $(((t1 - t0) / 1000)) ms" >&2
 	[ "$got" = "$bytes" ] || return 1
@@ -196,6 +210,7 @@ scenario "$work/i.yaml" rate 120s a veth-a 'rate: 1mbit'
 start_run "$work/i.yaml"
 if wait_ours_any a 20; then
 	bps=$(throughput 500000) || bps=''
+	$TC -n a -s qdisc show dev veth-a
 	kbit=$(awk -v b="$bps" 'BEGIN { if (b == "") print ""; else printf "%.1f", b * 8 / 1000 }')
 	echo "rate 1mbit: TCP payload ${kbit:-?} kbit/s"
 	check "(i) rate 1mbit holds the payload throughput to 1000 kbit/s +- 10%: ${kbit:-none}" \
@@ -243,3 +258,153 @@ check "(j) netns c: no qdisc of ours after the revert" test -z "$($TC -n c qdisc
 $IP netns del c
 $IP netns del d
 same_as "$before" "(j)"
+
+# --- (k) ingress ----------------------------------------------------------------------
+
+ifb=flifb$($IP -n a -o link show veth-a | cut -d: -f1)
+has_ifb() { $IP -n a link show "$ifb" >/dev/null 2>&1; }
+wait_ifb() {
+	local i
+	for ((i = 0; i < $1 * 20; i++)); do
+		has_ifb && return 0
+		sleep 0.05
+	done
+	return 1
+}
+wait_no_ifb() {
+	local i
+	for ((i = 0; i < $1 * 20; i++)); do
+		has_ifb || $TC -n a qdisc show dev veth-a | grep -q ingress || return 0
+		sleep 0.05
+	done
+	return 1
+}
+# ingress_scenario FILE NAME DIRECTION [TARGET EXTRA]
+ingress_scenario() {
+	scenario "$1" "$2" 120s a veth-a 'delay: 100ms'
+	sed -i "s|interface: veth-a}|interface: veth-a, direction: $3$4}|" "$1"
+}
+
+base=$(rtt_min a 21 10.99.0.2)
+ingress_scenario "$work/k1.yaml" ingress ingress ''
+start_run "$work/k1.yaml"
+if wait_ifb 20; then
+	q=$($TC -n a -d qdisc show)
+	f=$($TC -n a filter show dev veth-a ingress)
+	echo "$q"
+	echo "$f"
+	check "(k) ingress: veth-a's root is still the kernel's noqueue" \
+		grep -q '^qdisc noqueue 0: dev veth-a root' <<<"$q"
+	check "(k) ingress: the ingress qdisc ffff: is on veth-a" \
+		grep -q '^qdisc ingress ffff: dev veth-a parent ffff:fff1' <<<"$q"
+	check "(k) ingress: netem fa17: is at the root of $ifb" \
+		grep -q "^qdisc netem fa17: dev $ifb root .*delay 100ms" <<<"$q"
+	check "(k) ingress: veth-a's ingress filter redirects to $ifb" \
+		grep -q "mirred (Egress Redirect to device $ifb) stolen" <<<"$f"
+	dur=$(rtt_min a 21 10.99.0.2)
+	bdur=$(rtt_min b 21 10.99.0.1)
+	echo "ingress delay 100ms: ping a->b $base -> $dur ms; b->a $bdur ms"
+	check "(k) ingress: replies into veth-a delayed by 100 +- 10 ms" \
+		float_between "$(awk -v a="$dur" -v b="$base" 'BEGIN { print a - b }')" 90 110
+	check "(k) ingress: b's requests into veth-a delayed by 100 +- 10 ms" \
+		float_between "$(awk -v a="$bdur" -v b="$base" 'BEGIN { print a - b }')" 90 110
+else
+	fail "(k) ingress: $ifb never appeared"
+	show_log "$work/k1.yaml.log"
+fi
+stop_run "(k) ingress"
+
+ingress_scenario "$work/k2.yaml" both both ''
+start_run "$work/k2.yaml"
+if wait_ifb 20 && wait_ours a 5; then
+	dur=$(rtt_min a 21 10.99.0.2)
+	echo "both delay 100ms: ping a->b $base -> $dur ms"
+	check "(k) both: each direction delayed, the RTT by 200 +- 20 ms" \
+		float_between "$(awk -v a="$dur" -v b="$base" 'BEGIN { print a - b }')" 180 220
+else
+	fail "(k) both: the fault never appeared"
+	show_log "$work/k2.yaml.log"
+fi
+stop_run "(k) both"
+
+ingress_scenario "$work/k3.yaml" ingress-filtered ingress ', protocol: tcp, sport: 5001'
+start_run "$work/k3.yaml"
+if wait_ifb 20; then
+	check "(k) filtered ingress: the prio root fa17: is on $ifb" \
+		grep -q "^qdisc prio fa17: dev $ifb root" <<<"$($TC -n a qdisc show)"
+	d4=$(conn_ms a 10.99.0.2 5001 21)
+	o4=$(conn_ms a 10.99.0.2 5002 21)
+	echo "filtered ingress (tcp sport 5001): connect 5001 $d4 ms, 5002 $o4 ms"
+	check "(k) filtered ingress: the RST from port 5001 delayed by 100 +- 10 ms" \
+		float_between "$(awk -v a="$d4" -v b="$o4" 'BEGIN { print a - b }')" 90 110
+else
+	fail "(k) filtered ingress: $ifb never appeared"
+	show_log "$work/k3.yaml.log"
+fi
+stop_run "(k) filtered ingress"
+
+ingress_scenario "$work/k4.yaml" ingress-crash-controller ingress ''
+start_run "$work/k4.yaml"
+if wait_ifb 20; then
+	kill -KILL "$FL_PID"
+	t0=$EPOCHREALTIME
+	if wait_no_ifb 3; then
+		pass "(k) kill -9 of the controller: no IFB and no ingress qdisc after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+	else
+		fail "(k) kill -9 of the controller: the IFB or the ingress qdisc is still there after 3 s"
+	fi
+	wait "$FL_PID" 2>/dev/null || true
+	FL_PID=''
+else
+	fail "(k) $ifb never appeared (controller crash)"
+fi
+same_as "$before" "(k) ingress, controller killed"
+
+ingress_scenario "$work/k5.yaml" ingress-crash-injector both ''
+start_run "$work/k5.yaml"
+if wait_ifb 20; then
+	injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
+	[ -z "$injector" ] || kill -KILL "$injector"
+	wait_run
+	check "(k) a killed injector leaves its IFB in place" has_ifb
+	rc=0
+	t0=$EPOCHREALTIME
+	"$FAULTLINE_BIN" recover >"$work/k-recover.log" 2>&1 || rc=$?
+	check "(k) faultline recover exits 0: $rc" test "$rc" = 0
+	if wait_no_ifb 3 && wait_not_ours a 1; then
+		pass "(k) faultline recover: no IFB, no ingress qdisc, no root of ours after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }') s"
+	else
+		fail "(k) faultline recover left the IFB, the ingress qdisc or our root"
+	fi
+	show_log "$work/k-recover.log"
+else
+	fail "(k) $ifb never appeared (injector crash)"
+fi
+same_as "$before" "(k) ingress, injector killed, then recover"
+
+# --- (l) network.partition ------------------------------------------------------------
+
+# b answers on a second address; the partition cuts a off from 10.99.0.2 only.
+$IP -n b addr add 10.99.0.3/24 dev veth-b
+$IP netns exec a ping -c 2 -i 0.2 -w 10 10.99.0.3 >/dev/null 2>&1 || true
+before=$(snapshot)
+{
+	printf 'version: 1\nname: partition\nfaults:\n  - name: cut\n    type: network.partition\n'
+	printf '    at: 0s\n    duration: 120s\n    target: {netns: a, interface: veth-a, dst: "10.99.0.2/32"}\n'
+} >"$work/l.yaml"
+start_run "$work/l.yaml"
+if wait_ours_any a 20; then
+	cut=$($IP netns exec a ping -c 20 -i 0.05 -w 15 -q 10.99.0.2 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	other=$($IP netns exec a ping -c 20 -i 0.05 -w 15 -q 10.99.0.3 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	echo "partition from 10.99.0.2: ${cut:-?} of 20 replies; 10.99.0.3: ${other:-?} of 20"
+	check "(l) partition: no reply from the cut-off 10.99.0.2 (${cut:-none} of 20)" test "${cut:-x}" = 0
+	check "(l) partition: 10.99.0.3 on the same link still answers (${other:-none} of 20)" \
+		test "${other:-0}" -ge 19
+	check "(l) partition: tc shows netem loss 100% below the prio root" \
+		grep -q '^qdisc netem fa18: dev veth-a parent fa17:4 .*loss 100%' <<<"$($TC -n a qdisc show)"
+else
+	fail "(l) the partition never appeared"
+	show_log "$work/l.yaml.log"
+fi
+stop_run "(l) partition"
+$IP -n b addr del 10.99.0.3/24 dev veth-b
