@@ -24,6 +24,8 @@
  * that `faultline validate` reports them with a position.
  */
 
+#include <string.h>
+
 #include "parse.h"
 #include "scenario.h"
 #include "scenario_faults.h"
@@ -39,7 +41,7 @@
 static const char *const network_target_keys[] = { "direction", "dport", "dst",	     "exclude",
 						   "interface", "netns", "protocol", "sport",
 						   "src",	NULL };
-static const char *const network_later_keys[] = { "cgroup", NULL };
+static const char *const network_later_keys[] = { "cgroup", NULL }; /* see netns */
 
 static int set(struct sv_ctx *c, json_t *obj, const char *key, json_t *v)
 {
@@ -130,13 +132,26 @@ static int convert_netns(struct sv_ctx *c, const struct ynode *n, json_t *params
 	uint64_t pid;
 
 	if (n->kind == YNODE_MAPPING) {
-		static const char *const keys[] = { "pid", NULL };
-		const struct ynode *p = ynode_get(n, "pid");
+		static const char *const keys[] = { "cgroup", "pid", NULL };
+		const struct ynode *p = ynode_get(n, "pid"), *cg = ynode_get(n, "cgroup");
 		if (sv_check_keys(c, n, "in target.netns", keys, NULL) < 0)
 			return -EINVAL;
+		if (cg && !p) {
+			if (sv_string(c, "target.netns.cgroup", cg, &s) < 0)
+				return -EINVAL;
+			if (s[0] != '/' || strstr(s, "/../") || strstr(s, "/./") ||
+			    strstr(s, "//") || cg->len >= 1024)
+				return sv_error(
+					c, cg->line, cg->col,
+					"target.netns.cgroup: expected an absolute cgroup v2 "
+					"path such as /system.slice/app.service, found %s",
+					ynode_describe(cg, found, sizeof(found)));
+			return set(c, params, "netns", json_pack("{s:s}", "cgroup", s));
+		}
 		if (!p)
 			return sv_missing(c, n, "pid", "in target.netns",
-					  "a pid such as {pid: 1234}");
+					  "a pid such as {pid: 1234} or a cgroup such as "
+					  "{cgroup: /system.slice/app.service}");
 		if (sv_uint(c, "target.netns.pid", p, "a pid from 1 to 4194304", &pid) < 0)
 			return -EINVAL;
 		if (pid < 1 || pid > 4194304)
@@ -178,7 +193,8 @@ static int convert_network_target(struct sv_ctx *c, const struct ynode *fault, j
 		const struct ynode_pair *p = ynode_get_pair(n, network_later_keys[i]);
 		if (p)
 			r = sv_error(c, p->key->line, p->key->col,
-				     "target.%s: not supported yet; name the namespace with netns",
+				     "target.%s: a network fault's cgroup names its namespace: "
+				     "write netns: {cgroup: PATH}",
 				     network_later_keys[i]);
 	}
 	if (convert_network_filter(c, n, params) < 0)
