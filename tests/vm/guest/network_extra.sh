@@ -246,8 +246,15 @@ if wait_ours_any c 20; then
 		float_between "$(awk -v a="$adur" -v b="$abase" 'BEGIN { print a - b }')" -10 10
 	check "(j) netns a, b and the guest's own qdiscs, filters and links unchanged" \
 		test "$(snapshot)" = "$before"
-	check "(j) netns d (the other end of c's veth) unchanged" \
-		test "$($TC -n d -d qdisc show; $IP -n d link show)" = "$d_before"
+	d_now=$($TC -n d -d qdisc show; $IP -n d link show)
+	if [ "$d_now" = "$d_before" ]; then
+		pass "(j) netns d (the other end of c's veth) unchanged"
+	else
+		fail "(j) netns d (the other end of c's veth) unchanged"
+		echo "$d_before" >"$work/d.before"
+		echo "$d_now" >"$work/d.now"
+		diff "$work/d.before" "$work/d.now" | sed 's/^/    /' || true
+	fi
 else
 	fail "(j) the fault in netns c never appeared"
 fi
