@@ -32,6 +32,7 @@
 
 #include "fault.h"
 #include "macro.h"
+#include "net_control.h"
 #include "net_fault.h"
 #include "net_fault_impl.h"
 #include "net_filter.h"
@@ -337,6 +338,19 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 			return -ENODEV;
 		}
 		r = add_interface(list, link, links, nl, qs, nq, direction, &ref, err, errlen);
+		if (r < 0)
+			return r;
+	}
+
+	/* Never cut our own control path (net_control.h). */
+	{
+		const char *ifnames[NET_MAX_INTERFACES];
+		size_t n = 0;
+		json_array_foreach(list, i, e)
+			if (n < NET_MAX_INTERFACES)
+				ifnames[n++] = json_string_value(json_object_get(e, "ifname"));
+		r = net_control_check(fv ? &filter : NULL, direction & NET_EGRESS,
+				      direction & NET_INGRESS, ref.own, ifnames, n, err, errlen);
 		if (r < 0)
 			return r;
 	}

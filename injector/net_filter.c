@@ -470,8 +470,8 @@ void net_filter_describe(const json_t *filter, char *buf, size_t len)
 		return;
 	buf[0] = '\0';
 	w = describe_set(filter, buf, len);
-	if (json_object_get(filter, "exclude") && w + 10 < len) {
-		w += (size_t)snprintf(buf + w, len - w, " except ");
+	if (json_object_get(filter, "exclude") && w + 16 < len) {
+		w += (size_t)snprintf(buf + w, len - w, "%s", w ? " except " : "all IP except ");
 		describe_set(json_object_get(filter, "exclude"), buf + w, len - w);
 	}
 }
