@@ -313,7 +313,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 
 	if (all) {
 		for (i = 0; i < nl; i++) {
-			if (links[i].flags & IFF_LOOPBACK)
+			/* Not loopback, and not the IFB of another fault's ingress. */
+			if ((links[i].flags & IFF_LOOPBACK) || net_ifb_name_is_ours(links[i].name))
 				continue;
 			if (json_array_size(list) == NET_MAX_INTERFACES) {
 				errbuf_set(err, errlen, "%s has more than %d interfaces; name them",
