@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2154,SC2016
+# (sourced by network.sh, whose helpers and variables it uses; the single-quoted
+# scripts are expanded by the inner bash on purpose)
 # Sourced by network.sh (same boot, same helpers and topology): filters, jitter,
 # rate and namespace isolation.
 #
@@ -188,12 +191,12 @@ throughput() {
 	local bytes=$1 t0 t1 got rpid spid
 	rm -f "$work/recv" "$work/hold"
 	mkfifo "$work/hold"
-	timeout 70 $IP netns exec b nc -l -p 5003 <"$work/hold" >"$work/recv" &
+	timeout 70 "$IP" netns exec b nc -l -p 5003 <"$work/hold" >"$work/recv" &
 	rpid=$!
 	exec 8>"$work/hold"
 	sleep 0.5
 	t0=${EPOCHREALTIME/./}
-	timeout 60 $IP netns exec a bash -c 'head -c "$1" /dev/zero >/dev/tcp/10.99.0.2/5003' _ "$bytes" &
+	timeout 60 "$IP" netns exec a bash -c 'head -c "$1" /dev/zero >/dev/tcp/10.99.0.2/5003' _ "$bytes" &
 	spid=$!
 	wait "$rpid" || true
 	t1=${EPOCHREALTIME/./}
