@@ -233,10 +233,16 @@ $IP -n d addr add 10.98.0.2/24 dev veth-d
 $IP -n c link set veth-c up
 $IP -n d link set veth-d up
 $IP netns exec c ping -c 3 -i 0.2 -w 10 10.98.0.2 >/dev/null || true
-d_before=$($TC -n d -d qdisc show; $IP -n d link show)
-before=$(snapshot)
 cbase=$(rtt_min c 21 10.98.0.2) || cbase=''
 abase=$(rtt_min a 21 10.99.0.2) || abase=''
+# The carrier of a new veth pair settles asynchronously (NO-CARRIER, state DOWN
+# for a moment): take d's picture once its link is up, at most 5 s later.
+for ((i = 0; i < 100; i++)); do
+	$IP -n d link show veth-d | grep -q 'state UP' && break
+	sleep 0.05
+done
+d_before=$($TC -n d -d qdisc show; $IP -n d link show)
+before=$(snapshot)
 scenario "$work/j.yaml" isolation 120s c all 'delay: 100ms'
 start_run "$work/j.yaml"
 if wait_ours_any c 20; then
