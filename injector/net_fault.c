@@ -48,8 +48,6 @@
 
 #define NET_MAX_INTERFACES 64
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 /* The kernel's dev_valid_name(), and printable ASCII besides: a name that reaches
  * a log line or a message must not carry terminal escapes. */
 bool net_ifname_valid(const char *s)

@@ -391,21 +391,23 @@ int net_build_u32_msg(int ifindex, uint32_t parent, uint16_t pref, const struct 
 		.tcm_parent = parent,
 		.tcm_info = TC_H_MAKE((uint32_t)pref << 16, htons(rule->eth_proto)),
 	};
-	struct {
-		struct tc_u32_sel sel;
-		struct tc_u32_key keys[NET_FILTER_MAX_KEYS];
-	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = rule->nkeys } };
+	/* The selector and its keys, contiguous (keys[] is a flexible array). */
+	uint32_t buf[(sizeof(struct tc_u32_sel) + NET_FILTER_MAX_KEYS * sizeof(struct tc_u32_key)) /
+		     sizeof(uint32_t)] = { 0 };
+	struct tc_u32_sel *sel = (struct tc_u32_sel *)buf;
 	size_t sel_len = sizeof(struct tc_u32_sel) + rule->nkeys * sizeof(struct tc_u32_key);
 	struct nlattr *opts;
 
-	memcpy(sel.keys, rule->keys, rule->nkeys * sizeof(struct tc_u32_key));
+	sel->flags = TC_U32_TERMINAL;
+	sel->nkeys = rule->nkeys;
+	memcpy(sel->keys, rule->keys, rule->nkeys * sizeof(struct tc_u32_key));
 	msg = nlmsg_alloc_size(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(tcm)) + sel_len + 128);
 	if (!msg || !nlmsg_put(msg, 0, 0, RTM_NEWTFILTER, 0, NLM_F_CREATE | NLM_F_EXCL) ||
 	    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, TCA_KIND, "u32") < 0 ||
 	    !(opts = nla_nest_start(msg, TCA_OPTIONS)) ||
 	    nla_put_u32(msg, TCA_U32_CLASSID, classid) < 0 ||
-	    nla_put(msg, TCA_U32_SEL, (int)sel_len, &sel) < 0 || nla_nest_end(msg, opts) < 0)
+	    nla_put(msg, TCA_U32_SEL, (int)sel_len, sel) < 0 || nla_nest_end(msg, opts) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(msg);
 	return 0;

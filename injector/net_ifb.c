@@ -105,11 +105,10 @@ int net_build_mirred_msg(int ifindex, int ifb_ifindex, struct nl_msg **ret)
 		.tcm_parent = NET_INGRESS_HANDLE,
 		.tcm_info = TC_H_MAKE(1U << 16, htons(ETH_P_ALL)),
 	};
-	/* One key that every packet matches: u32 needs a key. */
-	struct {
-		struct tc_u32_sel sel;
-		struct tc_u32_key key;
-	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	/* One key that every packet matches (u32 needs a key): mask 0, value 0. */
+	uint32_t sel_buf[(sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)) /
+			 sizeof(uint32_t)] = { 0 };
+	struct tc_u32_sel *sel = (struct tc_u32_sel *)sel_buf;
 	struct tc_mirred m = {
 		.action = TC_ACT_STOLEN,
 		.eaction = TCA_EGRESS_REDIR,
@@ -117,11 +116,13 @@ int net_build_mirred_msg(int ifindex, int ifb_ifindex, struct nl_msg **ret)
 	};
 	struct nlattr *opts, *acts, *act, *aopts;
 
+	sel->flags = TC_U32_TERMINAL;
+	sel->nkeys = 1;
 	if (!msg || !nlmsg_put(msg, 0, 0, RTM_NEWTFILTER, 0, NLM_F_CREATE | NLM_F_EXCL) ||
 	    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_string(msg, TCA_KIND, "u32") < 0 ||
 	    !(opts = nla_nest_start(msg, TCA_OPTIONS)) ||
-	    nla_put(msg, TCA_U32_SEL, sizeof(sel), &sel) < 0 ||
+	    nla_put(msg, TCA_U32_SEL, sizeof(sel_buf), sel_buf) < 0 ||
 	    !(acts = nla_nest_start(msg, TCA_U32_ACT)) || !(act = nla_nest_start(msg, 1)) ||
 	    nla_put_string(msg, TCA_ACT_KIND, "mirred") < 0 ||
 	    !(aopts = nla_nest_start(msg, TCA_ACT_OPTIONS)) ||
