@@ -42,16 +42,28 @@ static size_t print_operations(const char *kind, const json_t *plan)
 	size_t i, n = 0;
 	json_t *t;
 
-	if (streq(kind, "network")) {
+	if (streq(kind, "network") || streq(kind, "network.partition")) {
 		json_t *netns = json_object_get(plan, "netns");
 		printf("    in netns %s (inode %lld):\n", str_of(netns, "label"),
 		       int_of(netns, "inode"));
+		const char *root = json_object_get(plan, "filter") ?
+					   "prio handle fa17: with netem fa18: on band 4 and u32 "
+					   "filters" :
+					   "netem handle fa17:";
 		json_array_foreach(json_object_get(plan, "interfaces"), i, t) {
 			json_t *before = json_object_get(t, "before");
-			printf("      %s (ifindex %lld): replace root qdisc %s (handle %llx:) with "
-			       "netem handle %llx:, restore it on revert\n",
-			       str_of(t, "ifname"), int_of(t, "ifindex"), str_of(before, "kind"),
-			       int_of(before, "handle") >> 16, int_of(plan, "handle") >> 16);
+			if (!json_is_false(json_object_get(t, "egress")))
+				printf("      %s (ifindex %lld): replace root qdisc %s (handle %llx:) "
+				       "with %s, restore it on revert\n",
+				       str_of(t, "ifname"), int_of(t, "ifindex"),
+				       str_of(before, "kind"), int_of(before, "handle") >> 16,
+				       root);
+			if (json_object_get(t, "ifb"))
+				printf("      %s (ifindex %lld): ingress: create IFB device %s with %s "
+				       "at its root, add ingress qdisc ffff: and a mirred redirect "
+				       "to it; remove all three on revert\n",
+				       str_of(t, "ifname"), int_of(t, "ifindex"), str_of(t, "ifb"),
+				       root);
 			n++;
 		}
 		return n;
@@ -179,10 +191,10 @@ int cmd_plan(int argc, char **argv)
 		const struct scenario_fault *f = &s->faults[i];
 		json_t *result = NULL;
 		char at[32], dur[32];
-		json_t *fields = json_pack("{s:{s:s, s:s, s:I, s:O}}", "fault", "name", f->name,
-					   "kind", f->type, "duration_ms",
-					   (json_int_t)ns_to_ms_ceil(f->duration_ns), "params",
-					   f->params);
+		json_t *fields =
+			json_pack("{s:{s:s, s:s, s:I, s:O}}", "fault", "name", f->name, "kind",
+				  f->type, "duration_ms", (json_int_t)ns_to_ms_ceil(f->duration_ns),
+				  "params", f->params);
 
 		format_duration(s->baseline_ns + f->at_ns, at, sizeof(at));
 		format_duration(f->duration_ns, dur, sizeof(dur));
@@ -216,7 +228,7 @@ int cmd_plan(int argc, char **argv)
 							   json_object_get(plan, "targets"))),
 			       int_of(plan, "matched"), int_of(plan, "seed"));
 		size_t n = print_operations(f->type, plan);
-		if (streq(f->type, "network"))
+		if (strncmp(f->type, "network", 7) == 0)
 			interfaces += n;
 		else if (streq(f->type, "disk.pressure"))
 			files += n;

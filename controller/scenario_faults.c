@@ -215,6 +215,7 @@ static const char *const disk_fill_keys[] = { "allow_below_floor", "duration", "
 					     "path", "size", NULL };
 static const char *const disk_throttle_keys[] = { "duration", "move_pid", "path",  "rbps",
 						  "riops",    "target",	  "wbps", "wiops", NULL };
+static const char *const partition_keys[] = { "duration", "target", NULL };
 static const char *const pause_keys[] = { "duration", "method", "target", NULL };
 static const char *const kill_keys[] = { "duration", "expect_restart", "interval",
 					 "signal",   "target",	       NULL };
@@ -244,6 +245,12 @@ static const struct fault_type fault_types[] = {
 		.keys = network_keys,
 		.duration = FAULT_DURATION_REQUIRED,
 		.convert = convert_network,
+	},
+	{
+		.name = "network.partition",
+		.keys = partition_keys,
+		.duration = FAULT_DURATION_REQUIRED,
+		.convert = convert_partition,
 	},
 	{
 		.name = "process.kill",

@@ -108,6 +108,13 @@ int convert_disk_fill(struct sv_ctx *c, const struct ynode *fault, struct scenar
 /* The params of disk.pressure (scenario_disk_pressure.c): a fault_type converter. */
 int convert_disk_pressure(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
 			  json_t **ret_params);
+/* The filter keys of a network target (scenario_net_filter.c): sets
+ * params["filter"] when any is present. Returns 0 or -EINVAL after reporting. */
+int convert_network_filter(struct sv_ctx *c, const struct ynode *target, json_t *params);
+
+/* network.partition (scenario_network.c): a fault_type converter. */
+int convert_partition(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		      json_t **ret_params);
 
 /* The entry for a type name, or NULL. */
 const struct fault_type *fault_type_find(const char *name);

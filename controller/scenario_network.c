@@ -14,13 +14,17 @@
  *   rate                    1mbit, 20MiB/s, ...  -> netem.rate_bytes_per_sec
  *   limit                   packets              -> netem.limit
  *
- * Filters (dst, src, dport, sport, protocol, exclude) and directions other than
- * egress are planned (design §4) and refused here as "not supported yet".
+ * Filters (dst, src, dport, sport, protocol, exclude) become params.filter
+ * (scenario_net_filter.c). direction: egress (default), ingress (through an IFB
+ * device) or both. A netns chosen by cgroup is planned (design §4) and refused
+ * here as "not supported yet".
  *
  * Not a security boundary: the injector checks everything again. The rules that
  * tie knobs together are the injector's (net_netem.c); they are repeated here so
  * that `faultline validate` reports them with a position.
  */
+
+#include <string.h>
 
 #include "parse.h"
 #include "scenario.h"
@@ -34,9 +38,10 @@
 #define NET_NETNS_NAME_MAX 64
 #define NET_MAX_INTERFACES 64
 
-static const char *const network_target_keys[] = { "direction", "interface", "netns", NULL };
-static const char *const network_filter_keys[] = { "cgroup",   "dport", "dst", "exclude",
-						   "protocol", "sport", "src", NULL };
+static const char *const network_target_keys[] = { "direction", "dport", "dst",	     "exclude",
+						   "interface", "netns", "protocol", "sport",
+						   "src",	NULL };
+static const char *const network_later_keys[] = { "cgroup", NULL }; /* see netns */
 
 static int set(struct sv_ctx *c, json_t *obj, const char *key, json_t *v)
 {
@@ -127,13 +132,26 @@ static int convert_netns(struct sv_ctx *c, const struct ynode *n, json_t *params
 	uint64_t pid;
 
 	if (n->kind == YNODE_MAPPING) {
-		static const char *const keys[] = { "pid", NULL };
-		const struct ynode *p = ynode_get(n, "pid");
+		static const char *const keys[] = { "cgroup", "pid", NULL };
+		const struct ynode *p = ynode_get(n, "pid"), *cg = ynode_get(n, "cgroup");
 		if (sv_check_keys(c, n, "in target.netns", keys, NULL) < 0)
 			return -EINVAL;
+		if (cg && !p) {
+			if (sv_string(c, "target.netns.cgroup", cg, &s) < 0)
+				return -EINVAL;
+			if (s[0] != '/' || strstr(s, "/../") || strstr(s, "/./") ||
+			    strstr(s, "//") || cg->len >= 1024)
+				return sv_error(
+					c, cg->line, cg->col,
+					"target.netns.cgroup: expected an absolute cgroup v2 "
+					"path such as /system.slice/app.service, found %s",
+					ynode_describe(cg, found, sizeof(found)));
+			return set(c, params, "netns", json_pack("{s:s}", "cgroup", s));
+		}
 		if (!p)
 			return sv_missing(c, n, "pid", "in target.netns",
-					  "a pid such as {pid: 1234}");
+					  "a pid such as {pid: 1234} or a cgroup such as "
+					  "{cgroup: /system.slice/app.service}");
 		if (sv_uint(c, "target.netns.pid", p, "a pid from 1 to 4194304", &pid) < 0)
 			return -EINVAL;
 		if (pid < 1 || pid > 4194304)
@@ -169,22 +187,28 @@ static int convert_network_target(struct sv_ctx *c, const struct ynode *fault, j
 				"target: expected a mapping such as {interface: eth0, netns: app}, "
 				"found %s",
 				ynode_describe(n, found, sizeof(found)));
-	if (sv_check_keys(c, n, "in target", network_target_keys, network_filter_keys) < 0)
+	if (sv_check_keys(c, n, "in target", network_target_keys, network_later_keys) < 0)
 		r = -EINVAL;
-	for (size_t i = 0; network_filter_keys[i]; i++) {
-		const struct ynode_pair *p = ynode_get_pair(n, network_filter_keys[i]);
+	for (size_t i = 0; network_later_keys[i]; i++) {
+		const struct ynode_pair *p = ynode_get_pair(n, network_later_keys[i]);
 		if (p)
 			r = sv_error(c, p->key->line, p->key->col,
-				     "target.%s: filters are not supported yet; this version "
-				     "delays every packet the interface sends",
-				     network_filter_keys[i]);
+				     "target.%s: a network fault's cgroup names its namespace: "
+				     "write netns: {cgroup: PATH}",
+				     network_later_keys[i]);
 	}
-	if ((v = ynode_get(n, "direction")) && sv_string(c, "target.direction", v, &s) == 0 &&
-	    !streq(s, "egress"))
-		r = sv_error(c, v->line, v->col,
-			     "target.direction: %s is not supported yet; this version acts on "
-			     "egress only",
-			     ynode_describe(v, found, sizeof(found)));
+	if (convert_network_filter(c, n, params) < 0)
+		r = -EINVAL;
+	if ((v = ynode_get(n, "direction")) && sv_string(c, "target.direction", v, &s) == 0) {
+		if (!streq(s, "egress") && !streq(s, "ingress") && !streq(s, "both"))
+			r = sv_error(c, v->line, v->col,
+				     "target.direction: expected egress, ingress or both, found %s",
+				     ynode_describe(v, found, sizeof(found)));
+		else if (!streq(s, "egress") && set(c, params, "direction", json_string(s)) < 0)
+			return -ENOMEM;
+	} else if (v) {
+		r = -EINVAL;
+	}
 	if (!(v = ynode_get(n, "interface")))
 		r = sv_missing(c, n, "interface", "in target",
 			       "an interface name, a list of names, or all");
@@ -369,6 +393,32 @@ int convert_network(struct sv_ctx *c, const struct ynode *fault, struct scenario
 		return r;
 	if (set(c, params, "netem", TAKE_PTR(netem)) < 0)
 		return -ENOMEM;
+	*ret_params = TAKE_PTR(params);
+	return 0;
+}
+
+/* network.partition: 100% loss towards target.dst (required), as a filtered
+ * network fault; the injector adds the loss itself. */
+int convert_partition(struct sv_ctx *c, const struct ynode *fault, struct scenario_fault *f,
+		      json_t **ret_params)
+{
+	_cleanup_(json_decrefp) json_t *params = json_object();
+	const struct ynode *t = ynode_get(fault, "target");
+	int r = 0;
+
+	(void)f;
+	if (!params)
+		return sv_oom(c);
+	if (convert_network_target(c, fault, params) < 0)
+		r = -EINVAL;
+	else if (t && !ynode_get(t, "dst"))
+		r = sv_missing(
+			c, t, "dst", "in target",
+			"the destinations to cut off, such as [\"10.0.0.3\", \"fd00::/64\"]");
+	if (c->oom)
+		return c->oom;
+	if (r < 0)
+		return r;
 	*ret_params = TAKE_PTR(params);
 	return 0;
 }

@@ -149,3 +149,4 @@ extern const struct fault_ops net_netem_fault_ops;
 extern const struct fault_ops disk_throttle_ops;
 extern const struct fault_ops disk_fill_ops;
 extern const struct fault_ops disk_pressure_ops;
+extern const struct fault_ops net_partition_fault_ops;

@@ -8,6 +8,7 @@ static const struct fault_ops *const fault_table[] = {
 	&disk_pressure_ops,
 	&disk_throttle_ops,
 	&net_netem_fault_ops,
+	&net_partition_fault_ops,
 	&proc_kill_ops,
 	&proc_pause_ops,
 };
@@ -22,5 +23,5 @@ const struct fault_ops *fault_ops_find(const char *kind)
 
 const char *fault_kinds_list(void)
 {
-	return "disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause";
+	return "disk.fill, disk.pressure, disk.throttle, network, network.partition, process.kill, process.pause";
 }

@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 
 #include "journal.h"
+#include "net_control.h"
 #include "log.h"
 #include "macro.h"
 #include "parse.h"
@@ -55,7 +56,8 @@ static void usage(FILE *out)
 		"  --group NAME       group allowed on the socket besides root (default " DEFAULT_GROUP
 		" if it exists)\n"
 		"  --grace DURATION   added to each fault's duration for its hard TTL (default 10s)\n"
-		"  --policy FILE      the target policy (default " POLICY_DEFAULT_PATH ", if it exists)\n"
+		"  --policy FILE      the target policy (default " POLICY_DEFAULT_PATH
+		", if it exists)\n"
 		"  --log-level LEVEL  error, warning, info (default) or debug\n"
 		"  --print-seccomp    print the seccomp allow-list loaded after setup, then exit\n"
 		"  --version\n");
@@ -320,6 +322,8 @@ int main(int argc, char **argv)
 	registry_init(&server.registry, journal, o.grace_ns, dispatch_event, &server);
 	server.registry.loop = loop;
 	server.registry.policy = policy;
+	if (o.stdio)
+		net_control_detect(STDIN_FILENO); /* a TCP or ssh peer to keep out */
 	if (o.stdio)
 		r = server_add_stdio(&server, STDIN_FILENO, STDOUT_FILENO);
 	else

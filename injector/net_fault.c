@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * network: one netem qdisc at the root of each chosen interface, egress only,
- * unfiltered (design §4). The first vertical slice of the network faults.
+ * network: netem on each chosen interface, egress (design §4): at the root when
+ * unfiltered, or below a prio root with u32 filters when "filter" is given
+ * (net_filter.h: unmatched traffic never meets netem).
  *
  * Params (from the controller, untrusted):
  *   interface   "NAME" | ["NAME", ...] | "all" (every interface but loopback; in a
  *               list, "all" is just a name)
  *   netns       null | "NAME" | "/PATH" | {"pid": N}      (net_netns.h)
  *   netem       the object netem_params_from_json() reads  (net_netem.h)
+ *   filter      optional: the object of net_filter.h
  *
  * Plan (journaled as the intent): the namespace (path, label, device and inode),
- * our handle, the netem object, and per interface its ifindex, its name and the
+ * our handle, the root's kind (netem, or prio when filtered), the netem object,
+ * the filter object, and per interface its ifindex, its name and the
  * root qdisc found (kind and handle). The undo state adds "applied" per interface.
  *
  * Ownership (net_qdisc.h): only a kernel default root is replaced, and the kernel
@@ -29,7 +32,11 @@
 
 #include "fault.h"
 #include "macro.h"
+#include "net_control.h"
 #include "net_fault.h"
+#include "net_fault_impl.h"
+#include "net_filter.h"
+#include "net_ifb.h"
 #include "net_netem.h"
 #include "net_netns.h"
 #include "net_qdisc.h"
@@ -40,8 +47,6 @@
 #include "time_util.h"
 
 #define NET_MAX_INTERFACES 64
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
 
 /* The kernel's dev_valid_name(), and printable ASCII besides: a name that reaches
  * a log line or a message must not carry terminal escapes. */
@@ -104,72 +109,90 @@ int net_interfaces_parse(const json_t *v, json_t **ret_names, bool *ret_all, cha
 	return 0;
 }
 
-/* A socket in the namespace of ref; the caller closes it. */
-static int open_rtnl(const struct netns_ref *ref, bool search, int *ret_fd, char *err,
-		     size_t errlen)
+enum { NET_EGRESS = 1, NET_INGRESS = 2 };
+
+/* The ingress side of link: no ingress or clsact qdisc yet, and no device with
+ * the IFB name we would take. Sets ifb in entry. */
+static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct rtnl_link *links,
+		       size_t nl, const struct rtnl_qdisc *qs, size_t nq,
+		       const struct netns_ref *ref, char *err, size_t errlen)
 {
-	_cleanup_close_ int nsfd = -1;
-	int r = netns_ref_open(ref, search, &nsfd);
+	char ifb[IFNAMSIZ];
 
-	if (r == -ENOENT) {
-		errbuf_set(err, errlen, "%s (%s) no longer exists", ref->label, ref->path);
-		return r;
-	}
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot open %s (%s): %s", ref->label, ref->path,
-			   strerror(-r));
-		return r;
-	}
-	r = rtnl_open(nsfd, ret_fd);
-	if (r < 0)
-		errbuf_set(err, errlen, "cannot open a netlink socket in %s: %s", ref->label,
-			   strerror(-r));
-	return r;
-}
-
-static const struct rtnl_link *link_by_index(const struct rtnl_link *l, size_t n, int ifindex)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i].ifindex == ifindex)
-			return &l[i];
-	return NULL;
-}
-
-static const struct rtnl_link *link_by_name(const struct rtnl_link *l, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq(l[i].name, name))
-			return &l[i];
-	return NULL;
-}
-
-static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_qdisc *qs,
-			 size_t nq, const struct netns_ref *ref, char *err, size_t errlen)
-{
-	struct qdisc_root_verdict v;
-	char h[16];
-
-	qdisc_root_classify(qs, nq, link->ifindex, &v);
-	if (v.state == QDISC_ROOT_OURS) {
+	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
 		errbuf_set(err, errlen,
-			   "interface %s in %s already has faultline's netem %s at its root: "
-			   "another network fault is active on it",
-			   link->name, ref->label, qdisc_handle_format(v.handle, h, sizeof(h)));
+			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
+			   "did not create; refusing to add its own",
+			   link->name, ref->label);
 		return -EBUSY;
 	}
-	if (v.state == QDISC_ROOT_FOREIGN) {
+	net_ifb_name(link->ifindex, ifb);
+	for (size_t i = 0; i < nl; i++)
+		if (streq(links[i].name, ifb)) {
+			errbuf_set(err, errlen,
+				   "interface %s in %s: the device name %s that faultline reserves "
+				   "for its ingress is taken (left by a crash? run faultline "
+				   "recover)",
+				   link->name, ref->label, ifb);
+			return -EBUSY;
+		}
+	return json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ? -ENOMEM : 0;
+}
+
+static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_link *links,
+			 size_t nl, const struct rtnl_qdisc *qs, size_t nq, unsigned direction,
+			 const struct netns_ref *ref, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *entry = NULL;
+	struct qdisc_root_verdict v;
+	char h[16];
+	int r;
+
+	qdisc_root_classify(qs, nq, link->ifindex, &v);
+	if (!(direction & NET_EGRESS)) {
+		/* The root is not touched; record it all the same, for plans. */
+	} else if (v.state == QDISC_ROOT_OURS) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has faultline's %s %s at its root: "
+			   "another network fault is active on it (two faults never share an "
+			   "interface; put both impairments, or both filters, in one fault)",
+			   link->name, ref->label, v.kind,
+			   qdisc_handle_format(v.handle, h, sizeof(h)));
+		return -EBUSY;
+	}
+	if ((direction & NET_EGRESS) && v.state == QDISC_ROOT_FOREIGN) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has root qdisc %s, which faultline did not create; "
 			   "refusing to replace it",
 			   link->name, ref->label, v.why);
 		return -EBUSY;
 	}
-	if (json_array_append_new(list, json_pack("{s:i, s:s, s:{s:s, s:I}}", "ifindex",
-						  link->ifindex, "ifname", link->name, "before",
-						  "kind", v.kind, "handle", (json_int_t)v.handle)) <
-	    0)
+	entry = json_pack("{s:i, s:s, s:b, s:{s:s, s:I}}", "ifindex", link->ifindex, "ifname",
+			  link->name, "egress", (direction & NET_EGRESS) != 0, "before", "kind",
+			  v.kind, "handle", (json_int_t)v.handle);
+	if (!entry)
 		return -ENOMEM;
-	return 0;
+	if (direction & NET_INGRESS) {
+		r = add_ingress(entry, link, links, nl, qs, nq, ref, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return json_array_append(list, entry) < 0 ? -ENOMEM : 0;
+}
+
+/* "egress" (the default), "ingress" or "both", as NET_* bits; 0 when invalid. */
+static unsigned direction_parse(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!v)
+		return NET_EGRESS;
+	if (!s)
+		return 0;
+	return streq(s, "egress")  ? NET_EGRESS :
+	       streq(s, "ingress") ? NET_INGRESS :
+	       streq(s, "both")	   ? NET_EGRESS | NET_INGRESS :
+				     0;
 }
 
 /* The target policy (policy.h) for a resolved plan: the namespace, by name under
@@ -199,8 +222,8 @@ static int check_policy(const struct policy *policy, const struct netns_ref *ref
 		const char *ifname = json_string_value(json_object_get(e, "ifname"));
 		refusal = policy_refuse_interface(policy, ifname ?: "");
 		if (refusal) {
-			errbuf_set(err, errlen, "interface %s in %s: %s", ifname ?: "?",
-				   ref->label, refusal);
+			errbuf_set(err, errlen, "interface %s in %s: %s", ifname ?: "?", ref->label,
+				   refusal);
 			return -EPERM;
 		}
 	}
@@ -217,14 +240,18 @@ static int check_policy(const struct policy *policy, const struct netns_ref *ref
 static int net_validate(const json_t *params, const struct fault_context *ctx, json_t **ret_plan,
 			char *err, size_t errlen)
 {
-	static const char *const keys[] = { "interface", "netem", "netns", NULL };
+	static const char *const keys[] = { "direction", "filter", "interface",
+					    "netem",	 "netns",  NULL };
 	_cleanup_json_ json_t *names = NULL, *list = json_array(), *plan = NULL;
 	_cleanup_free_ struct rtnl_link *links = NULL;
 	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	_cleanup_close_ int fd = -1;
 	struct netem_params netem;
+	struct net_filter filter;
 	struct netns_ref ref;
+	const json_t *fv;
 	size_t nl = 0, nq = 0, i;
+	unsigned direction;
 	bool all = false;
 	char why[256];
 	json_t *e;
@@ -250,6 +277,19 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 		errbuf_set(err, errlen, "netem: %s", why);
 		return r;
 	}
+	direction = direction_parse(json_object_get(params, "direction"));
+	if (!direction) {
+		errbuf_set(err, errlen, "direction must be \"egress\", \"ingress\" or \"both\"");
+		return -EINVAL;
+	}
+	fv = json_object_get(params, "filter");
+	if (fv) {
+		r = net_filter_from_json(fv, &filter, why, sizeof(why));
+		if (r < 0) {
+			errbuf_set(err, errlen, "%s", why);
+			return r;
+		}
+	}
 	r = net_interfaces_parse(json_object_get(params, "interface"), &names, &all, err, errlen);
 	if (r < 0)
 		return r;
@@ -257,7 +297,7 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	if (r < 0)
 		return r;
 
-	r = open_rtnl(&ref, false, &fd, err, errlen);
+	r = net_open_rtnl(&ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
 	r = rtnl_dump_links(fd, &links, &nl);
@@ -271,14 +311,16 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 
 	if (all) {
 		for (i = 0; i < nl; i++) {
-			if (links[i].flags & IFF_LOOPBACK)
+			/* Not loopback, and not the IFB of another fault's ingress. */
+			if ((links[i].flags & IFF_LOOPBACK) || net_ifb_name_is_ours(links[i].name))
 				continue;
 			if (json_array_size(list) == NET_MAX_INTERFACES) {
 				errbuf_set(err, errlen, "%s has more than %d interfaces; name them",
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, &links[i], qs, nq, &ref, err, errlen);
+			r = add_interface(list, &links[i], links, nl, qs, nq, direction, &ref, err,
+					  errlen);
 			if (r < 0)
 				return r;
 		}
@@ -288,13 +330,26 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 		}
 	}
 	json_array_foreach(names, i, e) {
-		const struct rtnl_link *link = link_by_name(links, nl, json_string_value(e));
+		const struct rtnl_link *link = net_link_by_name(links, nl, json_string_value(e));
 		if (!link) {
 			errbuf_set(err, errlen, "no interface \"%s\" in %s", json_string_value(e),
 				   ref.label);
 			return -ENODEV;
 		}
-		r = add_interface(list, link, qs, nq, &ref, err, errlen);
+		r = add_interface(list, link, links, nl, qs, nq, direction, &ref, err, errlen);
+		if (r < 0)
+			return r;
+	}
+
+	/* Never cut our own control path (net_control.h). */
+	{
+		const char *ifnames[NET_MAX_INTERFACES];
+		size_t n = 0;
+		json_array_foreach(list, i, e)
+			if (n < NET_MAX_INTERFACES)
+				ifnames[n++] = json_string_value(json_object_get(e, "ifname"));
+		r = net_control_check(fv ? &filter : NULL, direction & NET_EGRESS,
+				      direction & NET_INGRESS, ref.own, ifnames, n, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -303,296 +358,16 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
 	if (r < 0)
 		return r;
-	plan = json_pack("{s:o, s:I, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref), "handle",
-			 (json_int_t)NET_FAULT_HANDLE, "netem", json_object_get(params, "netem"),
-			 "interfaces", list, "all", all);
-	if (!plan)
+	plan = json_pack("{s:o, s:I, s:s, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),
+			 "handle", (json_int_t)NET_FAULT_HANDLE, "root_kind",
+			 fv ? NET_FAULT_FILTERED_KIND : NET_FAULT_KIND, "direction",
+			 direction == NET_EGRESS  ? "egress" :
+			 direction == NET_INGRESS ? "ingress" :
+						    "both",
+			 "netem", json_object_get(params, "netem"), "interfaces", list, "all", all);
+	if (!plan || (fv && json_object_set(plan, "filter", (json_t *)fv) < 0))
 		return -ENOMEM;
 	*ret_plan = TAKE_PTR(plan);
-	return 0;
-}
-
-/* The parts of a plan or undo state apply and revert need; borrowed from state. */
-struct net_state {
-	struct netns_ref ref;
-	struct netem_params netem;
-	json_t *interfaces;
-};
-
-static int state_read(const json_t *state, bool need_netem, struct net_state *ret, char *err,
-		      size_t errlen)
-{
-	struct net_state s = { 0 };
-	char why[256];
-	size_t i;
-	json_t *e;
-
-	if (netns_ref_from_json(json_object_get(state, "netns"), &s.ref) < 0 ||
-	    json_integer_value(json_object_get(state, "handle")) != (json_int_t)NET_FAULT_HANDLE ||
-	    !json_is_array(json_object_get(state, "interfaces"))) {
-		errbuf_set(err, errlen, "malformed network fault state");
-		return -EINVAL;
-	}
-	s.interfaces = json_object_get(state, "interfaces");
-	json_array_foreach(s.interfaces, i, e) {
-		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
-		if (ifindex <= 0 || ifindex > INT32_MAX ||
-		    !net_ifname_valid(json_string_value(json_object_get(e, "ifname")))) {
-			errbuf_set(err, errlen, "malformed interface in the network fault state");
-			return -EINVAL;
-		}
-	}
-	if (need_netem && netem_params_from_json(json_object_get(state, "netem"), &s.netem, why,
-						 sizeof(why)) < 0) {
-		errbuf_set(err, errlen, "netem: %s", why);
-		return -EINVAL;
-	}
-	*ret = s;
-	return 0;
-}
-
-int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_params *netem,
-			const struct psched *ps, struct nl_msg **ret)
-{
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	struct tcmsg tcm = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_handle = NET_FAULT_HANDLE,
-		.tcm_parent = TC_H_ROOT,
-	};
-	size_t size = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(tcm)) + nla_total_size(sizeof("netem")) +
-		      (netem ? netem_options_size(netem) : 0) + 64;
-	int r;
-
-	msg = nlmsg_alloc_size(size);
-	if (!msg || !nlmsg_put(msg, 0, 0, type, 0, flags))
-		return -ENOMEM;
-	r = nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO);
-	if (r >= 0)
-		r = nla_put_string(msg, TCA_KIND, NET_FAULT_KIND);
-	if (r < 0)
-		return -EMSGSIZE;
-	if (netem) {
-		r = netem_put_options(msg, netem, ps);
-		if (r < 0)
-			return r;
-	}
-	*ret = TAKE_PTR(msg);
-	return 0;
-}
-
-/* Deletes our root from ifindex. The kernel deletes only when the root still has
- * our handle and kind (tc_get_qdisc() checks both): -EINVAL otherwise. */
-static int delete_ours(int fd, int ifindex, char *kmsg, size_t kmsglen)
-{
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	int r = net_build_qdisc_msg(RTM_DELQDISC, 0, ifindex, NULL, NULL, &msg);
-
-	return r < 0 ? r : rtnl_transact(fd, msg, kmsg, kmsglen);
-}
-
-/* Why RTM_NEWQDISC failed, in words for the operator. */
-static void explain_add_error(int r, const char *kmsg, const char *ifname, int fd, int ifindex,
-			      char *err, size_t errlen)
-{
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
-	struct qdisc_root_verdict v;
-	size_t nq = 0;
-
-	if (r == -ENOENT) {
-		errbuf_set(err, errlen,
-			   "sch_netem is not available in this kernel (modprobe sch_netem)%s%s",
-			   *kmsg ? ": " : "", kmsg);
-		return;
-	}
-	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
-		char h[16];
-		qdisc_root_classify(qs, nq, ifindex, &v);
-		if (v.state != QDISC_ROOT_FOREIGN)
-			snprintf(v.why, sizeof(v.why), "%s %s", v.kind,
-				 qdisc_handle_format(v.handle, h, sizeof(h)));
-		errbuf_set(err, errlen,
-			   "interface %s: the root qdisc changed since validation, to %s; "
-			   "refusing to replace it",
-			   ifname, v.why);
-		return;
-	}
-	errbuf_set(err, errlen, "cannot add netem at the root of %s: %s%s%s", ifname, strerror(-r),
-		   *kmsg ? ": " : "", kmsg);
-}
-
-static int net_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
-{
-	_cleanup_json_ json_t *undo = json_deep_copy(plan);
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	_cleanup_close_ int fd = -1;
-	struct psched ps;
-	struct net_state s;
-	size_t nl = 0, i, done = 0;
-	char kmsg[256];
-	json_t *e;
-	int r;
-
-	if (!undo)
-		return -ENOMEM;
-	r = state_read(undo, true, &s, err, errlen);
-	if (r < 0)
-		return r;
-	if (psched_read(&ps) < 0)
-		ps = psched_default; /* the kernel's value since 2.6.31 */
-	r = open_rtnl(&s.ref, false, &fd, err, errlen);
-	if (r < 0)
-		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
-	/* The interfaces must be the ones validated: same index, same name. */
-	json_array_foreach(s.interfaces, i, e) {
-		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-		const char *name = json_string_value(json_object_get(e, "ifname"));
-		const struct rtnl_link *l = link_by_index(links, nl, ifindex);
-		if (!l || !streq(l->name, name)) {
-			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
-				   name, ifindex);
-			return -ENODEV;
-		}
-	}
-
-	json_array_foreach(s.interfaces, i, e) {
-		_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-		r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s.netem,
-					&ps, &msg);
-		if (r >= 0)
-			r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
-		if (r < 0) {
-			explain_add_error(r, kmsg, json_string_value(json_object_get(e, "ifname")),
-					  fd, ifindex, err, errlen);
-			break;
-		}
-		json_object_set_new(e, "applied", json_true());
-		done++;
-	}
-	if (r < 0) {
-		/* Undo our own partial work: apply fails having changed nothing. A
-		 * delete that fails here is left to the journal's intent record, from
-		 * which recovery reverts every interface of the plan. */
-		for (i = 0; i < done; i++)
-			(void)delete_ours(fd,
-					  (int)json_integer_value(json_object_get(
-						  json_array_get(s.interfaces, i), "ifindex")),
-					  kmsg, sizeof(kmsg));
-		return r;
-	}
-	*ret_undo = TAKE_PTR(undo);
-	return 0;
-}
-
-/* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const struct rtnl_link *links, size_t nl,
-		      const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
-		      size_t errlen)
-{
-	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-	const char *name = json_string_value(json_object_get(e, "ifname"));
-	struct qdisc_root_verdict v = { 0 };
-	const char *result;
-	char kmsg[256];
-	int r;
-
-	if (!link_by_index(links, nl, ifindex)) {
-		result = "interface_gone"; /* its qdiscs went with it */
-	} else {
-		qdisc_root_classify(qs, nq, ifindex, &v);
-		if (v.state == QDISC_ROOT_DEFAULT) {
-			result = "not_present"; /* never applied, or already reverted */
-		} else if (v.state == QDISC_ROOT_FOREIGN) {
-			/* Someone replaced ours: theirs is not ours to delete. */
-			result = "replaced";
-		} else {
-			r = delete_ours(fd, ifindex, kmsg, sizeof(kmsg));
-			if (r < 0 && r != -ENODEV && r != -EINVAL && r != -ENOENT) {
-				errbuf_set(err, errlen, "cannot delete netem from %s: %s%s%s", name,
-					   strerror(-r), *kmsg ? ": " : "", kmsg);
-				return r;
-			}
-			result = r == 0 ? "reverted" : "not_present";
-		}
-	}
-	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?}", "ifname", name, "ifindex",
-						ifindex, "result", result, "found",
-						streq(result, "replaced") ? v.why : NULL));
-	return 0;
-}
-
-static int net_revert(const json_t *state, json_t **ret_report, char *err, size_t errlen)
-{
-	_cleanup_json_ json_t *list = json_array();
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
-	_cleanup_close_ int fd = -1;
-	struct net_state s;
-	size_t nl = 0, nq = 0, i;
-	int r, first = 0;
-	json_t *e;
-
-	if (!list)
-		return -ENOMEM;
-	r = state_read(state, false, &s, err, errlen);
-	if (r < 0)
-		return r;
-	r = open_rtnl(&s.ref, true, &fd, err, errlen);
-	if (r == -ENOENT) {
-		/* The namespace is gone, and its devices and qdiscs with it. */
-		if (ret_report)
-			*ret_report = json_pack("{s:s}", "netns", "gone");
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r >= 0)
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   s.ref.label, strerror(-r));
-		return r;
-	}
-	json_array_foreach(s.interfaces, i, e) {
-		/* After a crash between intent and applied, "applied" is absent: try. */
-		if (json_is_false(json_object_get(e, "applied")))
-			continue;
-		r = revert_one(fd, e, links, nl, qs, nq, list, err, errlen);
-		first = first ?: r;
-	}
-	if (first < 0)
-		return first;
-
-	/* Read back: no interface may still have our root. A success that leaves
-	 * the delay in place is the failure this tool exists to avoid. */
-	qs = mfree(qs);
-	r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
-	json_array_foreach(s.interfaces, i, e) {
-		struct qdisc_root_verdict v;
-		qdisc_root_classify(qs, nq, (int)json_integer_value(json_object_get(e, "ifindex")),
-				    &v);
-		if (v.state == QDISC_ROOT_OURS) {
-			errbuf_set(err, errlen, "netem is still at the root of %s after its delete",
-				   json_string_value(json_object_get(e, "ifname")));
-			return -EIO;
-		}
-	}
-	if (ret_report)
-		*ret_report = json_pack("{s:O}", "interfaces", list);
 	return 0;
 }
 
@@ -646,7 +421,7 @@ static void describe_netem(const json_t *n, char *buf, size_t len)
 
 static char *net_describe(const json_t *plan)
 {
-	char netem[384], names[256] = "";
+	char netem[384], names[256] = "", filter[320] = "";
 	size_t i, w = 0;
 	json_t *e;
 	char *s = NULL;
@@ -659,7 +434,9 @@ static char *net_describe(const json_t *plan)
 			break;
 		w += (size_t)k;
 	}
-	if (asprintf(&s, "netem %s on %s%s in %s", netem, names,
+	if (json_object_get(plan, "filter"))
+		net_filter_describe(json_object_get(plan, "filter"), filter, sizeof(filter));
+	if (asprintf(&s, "netem %s%s%s on %s%s in %s", netem, *filter ? " for " : "", filter, names,
 		     json_is_true(json_object_get(plan, "all")) ? " (all)" : "",
 		     json_string_value(json_object_get(json_object_get(plan, "netns"), "label")) ?:
 			     "?") < 0)
@@ -667,11 +444,53 @@ static char *net_describe(const json_t *plan)
 	return s;
 }
 
+/* network.partition (design §4): 100% loss towards the given destinations, as a
+ * filtered network fault. The params are those of network without "netem"; the
+ * filter must name dst. Checked here, at the boundary, not trusted from the
+ * controller's sugar. */
+static int net_partition_validate(const json_t *params, const struct fault_context *ctx,
+				  json_t **ret_plan, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *p = NULL;
+	const json_t *filter;
+
+	if (!json_is_object(params)) {
+		errbuf_set(err, errlen, "network.partition parameters must be an object");
+		return -EINVAL;
+	}
+	if (json_object_get(params, "netem")) {
+		errbuf_set(err, errlen,
+			   "network.partition takes no netem: it drops every packet "
+			   "towards its destinations");
+		return -EINVAL;
+	}
+	filter = json_object_get(params, "filter");
+	if (!json_is_object(filter) || !json_object_get(filter, "dst")) {
+		errbuf_set(err, errlen,
+			   "network.partition needs filter.dst: the destinations "
+			   "to cut off");
+		return -EINVAL;
+	}
+	p = json_deep_copy(params);
+	if (!p || json_object_set_new(p, "netem", json_pack("{s:f}", "loss_pct", 100.0)) < 0)
+		return -ENOMEM;
+	return net_validate(p, ctx, ret_plan, err, errlen);
+}
+
+const struct fault_ops net_partition_fault_ops = {
+	.kind = "network.partition",
+	.duration = FAULT_DURATION_REQUIRED,
+	.validate = net_partition_validate,
+	.apply = net_fault_apply,
+	.revert = net_fault_revert,
+	.describe = net_describe,
+};
+
 const struct fault_ops net_netem_fault_ops = {
 	.kind = "network",
 	.duration = FAULT_DURATION_REQUIRED,
 	.validate = net_validate,
-	.apply = net_apply,
-	.revert = net_revert,
+	.apply = net_fault_apply,
+	.revert = net_fault_revert,
 	.describe = net_describe,
 };

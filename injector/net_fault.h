@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "net_netem.h"
 
@@ -29,3 +30,9 @@ int net_interfaces_parse(const json_t *v, json_t **ret_names, bool *ret_all, cha
  * netem_put_options(). Never blocks. */
 int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_params *netem,
 			const struct psched *ps, struct nl_msg **ret);
+
+/* The same for any handle, parent and kind: the netem under a filtered prio, and
+ * the delete of a prio root (netem NULL). */
+int net_build_qdisc_msg_at(int type, int flags, int ifindex, uint32_t handle, uint32_t parent,
+			   const char *kind, const struct netem_params *netem,
+			   const struct psched *ps, struct nl_msg **ret);

@@ -8,6 +8,8 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -33,6 +35,89 @@ bool netns_name_valid(const char *s)
  * effects whatever the path names (a FIFO would block a read open; a device could
  * act on it), and the file system type is checked before the real open. Returns 0,
  * -ENOENT..., or -EINVAL when the file is not a network namespace. */
+#define NETNS_CGROUP_MAX_PIDS 4096
+
+/* A cgroup v2 path as the process selectors take it: absolute, below the mount,
+ * printable, without "." or ".." components. */
+static bool cgroup_path_valid(const char *p)
+{
+	if (p[0] != '/' || strlen(p) >= 1024 || strstr(p, "/../") || strstr(p, "/./") ||
+	    strstr(p, "//"))
+		return false;
+	for (const char *c = p; *c; c++)
+		if (*c < ' ' || *c > '~')
+			return false;
+	size_t n = strlen(p);
+	return !(n >= 3 && streq(p + n - 3, "/..")) && !(n >= 2 && streq(p + n - 2, "/."));
+}
+
+static int ns_inode(pid_t pid, uint64_t *ret_ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &st) < 0)
+		return negative_errno();
+	*ret_ino = st.st_ino;
+	return 0;
+}
+
+/* {"cgroup": PATH}: the netns its member processes live in, through the first
+ * member's /proc/PID/ns/net. Every member must share it: a cgroup spread over
+ * namespaces names none of them. The cgroup's own file is opened without following
+ * symlinks; its contents are pids, nothing is executed or written. */
+static int netns_of_cgroup(const json_t *v, struct netns_ref *ref, char *err, size_t errlen)
+{
+	const char *cg = json_string_value(v);
+	char path[1200], line[32];
+	_cleanup_fclose_ FILE *f = NULL;
+	uint64_t first_ino = 0, ino;
+	pid_t first = 0;
+	size_t n = 0;
+	int fd;
+
+	if (!cg || !cgroup_path_valid(cg)) {
+		errbuf_set(err, errlen,
+			   "netns.cgroup must be an absolute cgroup v2 path such as "
+			   "/system.slice/app.service, printable, without . or .. components");
+		return -EINVAL;
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", streq(cg, "/") ? "" : cg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		int r = negative_errno();
+		safe_close(fd);
+		errbuf_set(err, errlen, "netns of cgroup %.200s: cannot read %.300s: %s", cg, path,
+			   strerror(-r));
+		return r;
+	}
+	while (fgets(line, sizeof(line), f) && n < NETNS_CGROUP_MAX_PIDS) {
+		long pid = strtol(line, NULL, 10);
+		if (pid <= 0 || pid > NETNS_PID_MAX || ns_inode((pid_t)pid, &ino) < 0)
+			continue; /* exited meanwhile */
+		if (!first) {
+			first = (pid_t)pid;
+			first_ino = ino;
+		} else if (ino != first_ino) {
+			errbuf_set(
+				err, errlen,
+				"netns of cgroup %.200s: its processes live in different network "
+				"namespaces (pids %d and %ld); name one with netns",
+				cg, (int)first, pid);
+			return -EINVAL;
+		}
+		n++;
+	}
+	if (!first) {
+		errbuf_set(err, errlen, "netns of cgroup %.200s: the cgroup has no process", cg);
+		return -ENOENT;
+	}
+	snprintf(ref->path, sizeof(ref->path), "/proc/%d/ns/net", (int)first);
+	snprintf(ref->label, sizeof(ref->label), "the netns of cgroup %.60s", cg);
+	return 0;
+}
+
 static int open_nsfs(const char *path, int *ret_fd, uint64_t *ret_dev, uint64_t *ret_ino)
 {
 	_cleanup_close_ int pfd = -1, fd = -1;
@@ -103,7 +188,14 @@ int netns_ref_resolve(const json_t *spec, struct netns_ref *ret, char *err, size
 		*ret = ref;
 		return 0;
 	}
-	if (json_is_object(spec)) {
+	if (json_is_object(spec) && json_object_get(spec, "cgroup")) {
+		static const char *const keys[] = { "cgroup", NULL };
+		r = protocol_check_keys(spec, keys, err, errlen);
+		if (r >= 0)
+			r = netns_of_cgroup(json_object_get(spec, "cgroup"), &ref, err, errlen);
+		if (r < 0)
+			return r;
+	} else if (json_is_object(spec)) {
 		static const char *const keys[] = { "pid", NULL };
 		uint64_t pid;
 		r = protocol_check_keys(spec, keys, err, errlen);

@@ -9,6 +9,9 @@
  *   "/PATH"     any absolute path to a namespace file (a bind mount of one, or
  *               /proc/PID/ns/net)
  *   {pid: N}    the namespace of process N, through /proc/N/ns/net
+ *   {cgroup: P} the namespace the processes of cgroup v2 P (/sys/fs/cgroup/P) live
+ *               in, through its first member's /proc/PID/ns/net; refused when the
+ *               members do not all share one
  *
  * or not at all (JSON null or absent): the injector's own namespace.
  *

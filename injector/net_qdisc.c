@@ -52,7 +52,8 @@ void qdisc_root_classify(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 	v.handle = root->handle;
 	qdisc_handle_format(root->handle, h, sizeof(h));
 
-	if (root->handle == NET_FAULT_HANDLE && streq(root->kind, NET_FAULT_KIND)) {
+	if (root->handle == NET_FAULT_HANDLE &&
+	    (streq(root->kind, NET_FAULT_KIND) || streq(root->kind, NET_FAULT_FILTERED_KIND))) {
 		v.state = QDISC_ROOT_OURS;
 		*ret = v;
 		return;

@@ -21,9 +21,10 @@
  * noop, the placeholder of a device that has never been up, which tc does not
  * dump at all (a device with no root in the dump has it).
  *
- * Ours: kind netem with the reserved handle NET_FAULT_HANDLE (fa17:). Nothing else
- * uses that major; the revert deletes only a root that is netem with that handle,
- * and asks the kernel to check both again as it deletes.
+ * Ours: kind netem, or prio for a filtered fault, with the reserved handle
+ * NET_FAULT_HANDLE (fa17:). Nothing else uses that major (nor fa18:, the netem
+ * under a filtered prio); the revert deletes only a root of the kind the fault
+ * created with that handle, and asks the kernel to check both again as it deletes.
  */
 #pragma once
 
@@ -36,10 +37,12 @@
 /* The handle of every qdisc a network fault creates: major 0xfa17 ("fa17:"). */
 #define NET_FAULT_HANDLE 0xfa170000U
 #define NET_FAULT_KIND "netem"
+/* The root of a filtered fault (net_filter.h): prio fa17:, netem below it. */
+#define NET_FAULT_FILTERED_KIND "prio"
 
 enum qdisc_root_state {
 	QDISC_ROOT_DEFAULT, /* a kernel default: ours to replace, and what comes back */
-	QDISC_ROOT_OURS, /* netem with NET_FAULT_HANDLE */
+	QDISC_ROOT_OURS, /* netem or prio with NET_FAULT_HANDLE */
 	QDISC_ROOT_FOREIGN, /* anything else: never touched */
 };
 

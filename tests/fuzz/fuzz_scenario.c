@@ -19,8 +19,9 @@
  *   its duration_ms fits the kind's duration rule, and the kind's validate()
  *   does not call its params malformed (-EINVAL): with the fake /proc of
  *   fuzz_sandbox.h it may well find no process, but not a bad field. Network
- *   params go through the injector's pure parsers (netem_params_from_json(),
- *   net_interfaces_parse()) rather than validate(), which needs netlink.
+ *   params (network and network.partition) go through the injector's pure
+ *   parsers (netem_params_from_json(), net_interfaces_parse(),
+ *   net_filter_from_json()) rather than validate(), which needs netlink.
  *   A scenario that validates but cannot run is a bug.
  */
 #include <stdbool.h>
@@ -34,6 +35,7 @@
 #include "fuzz_sandbox.h"
 #include "log.h"
 #include "net_fault.h"
+#include "net_filter.h"
 #include "net_netem.h"
 #include "parse.h"
 #include "protocol.h"
@@ -214,16 +216,31 @@ static void check_injector_agrees(const struct scenario_fault *f)
 	if (ops->duration == FAULT_DURATION_NONE && duration_ms != 0)
 		mismatch(f, false, "the kind takes no duration", NULL);
 
-	if (!strcmp(f->type, "network")) {
+	if (!strcmp(f->type, "network") || !strcmp(f->type, "network.partition")) {
 		struct netem_params netem;
+		struct net_filter filter;
 		json_t *names = NULL;
 		bool all;
 
-		r = netem_params_from_json(json_object_get(f->params, "netem"), &netem, err,
-					   sizeof(err));
-		if (r < 0)
-			mismatch(f, KNOWN_CONTROL_BYTES_IN_STRINGS && has_control_bytes(f->params),
-				 "netem", err);
+		if (!strcmp(f->type, "network")) {
+			r = netem_params_from_json(json_object_get(f->params, "netem"), &netem, err,
+						   sizeof(err));
+			if (r < 0)
+				mismatch(f,
+					 KNOWN_CONTROL_BYTES_IN_STRINGS &&
+						 has_control_bytes(f->params),
+					 "netem", err);
+		}
+		if (json_object_get(f->params, "filter")) {
+			r = net_filter_from_json(json_object_get(f->params, "filter"), &filter, err,
+						 sizeof(err));
+			/* E2BIG: more than 256 u32 rules, which only the injector counts. */
+			if (r < 0 && r != -E2BIG)
+				mismatch(f,
+					 KNOWN_CONTROL_BYTES_IN_STRINGS &&
+						 has_control_bytes(f->params),
+					 "filter", err);
+		}
 		r = net_interfaces_parse(json_object_get(f->params, "interface"), &names, &all, err,
 					 sizeof(err));
 		if (r < 0)

@@ -575,7 +575,7 @@ static void test_scenario_errors(void **state)
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, at: 1.5.s}]\n",
 		     3, 63, "found \"1.5.s\"");
 	expect_error(HEAD "faults: [{name: k, type: 7, target: {pid: 99}}]\n", 3, 26,
-		     "unknown fault type '7'; expected one of: disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause");
+		     "unknown fault type '7'; expected one of: disk.fill, disk.pressure, disk.throttle, network, network.partition, process.kill, process.pause");
 	expect_error(HEAD "faults: [{name: k, type: [process.kill], target: {pid: 99}}]\n", 3, 26,
 		     "type: expected a string, found a sequence");
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 0}}]\n", 3, 54,
@@ -748,9 +748,10 @@ static void test_fault_table(void **state)
 	assert_non_null(fault_type_find("process.pause"));
 	assert_null(fault_type_find("process"));
 	assert_non_null(fault_type_find("network"));
-	assert_null(fault_type_find("network.partition"));
+	assert_non_null(fault_type_find("network.partition"));
+	assert_null(fault_type_find("network.blackhole"));
 	assert_string_equal(fault_type_names(buf, sizeof(buf)),
-			    "disk.fill, disk.pressure, disk.throttle, network, process.kill, process.pause");
+			    "disk.fill, disk.pressure, disk.throttle, network, network.partition, process.kill, process.pause");
 	assert_int_equal(fault_type_find("process.kill")->duration, FAULT_DURATION_OPTIONAL);
 	assert_int_equal(fault_type_find("process.pause")->duration, FAULT_DURATION_REQUIRED);
 }

@@ -8,4 +8,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${FAULTLINED_BIN:?set by ctest}"
 : "${FAULTLINE_BIN:?set by ctest}"
-exec "$here/run-vm.sh" --timeout 600 "$here/guest/network.sh" sch_netem sch_htb veth
+exec "$here/run-vm.sh" --timeout 840 --file "$here/guest/network_extra.sh:/test/network_extra.sh" \
+	"$here/guest/network.sh" sch_netem sch_htb sch_prio cls_u32 sch_ingress act_mirred ifb veth

@@ -53,6 +53,8 @@ snapshot_raw() {
 		for dev in lo "veth-$ns"; do
 			echo "-- filters of $dev"
 			$TC -n "$ns" -d filter show dev "$dev"
+			echo "-- ingress filters of $dev"
+			$TC -n "$ns" -d filter show dev "$dev" ingress
 		done
 		$IP -n "$ns" link show
 	done
@@ -162,8 +164,30 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (!NR) exit 1; print (NR % 2) ?
 
 show_log() { sed 's/^/    | /' "$1"; }
 
+# refused NAME FILE NEEDLE: the run fails to apply (exit 4) and says NEEDLE.
+refused() {
+	start_run "$2"
+	wait_run
+	check "$1: faultline run exits 4: $RC" test "$RC" = 4
+	if grep -qF -- "$3" "$2.log"; then
+		pass "$1: the error says: $3"
+	else
+		fail "$1: expected '$3' in the output"
+		show_log "$2.log"
+	fi
+}
+
 before=$(snapshot)
 echo "$before"
+
+# faultline.network=extra on the kernel command line (FAULTLINE_VM_APPEND) runs only
+# network_extra.sh's sections: quicker while working on them.
+if grep -qw 'faultline.network=extra' /proc/cmdline; then
+	# shellcheck source=tests/vm/guest/network_extra.sh disable=SC1091
+	. /test/network_extra.sh
+	finish
+	exit
+fi
 
 # --- (a) delay ----------------------------------------------------------------------
 
@@ -244,29 +268,16 @@ readback duplicate-corrupt-reorder \
 
 # --- (e) refusals -------------------------------------------------------------------
 
-# refused NAME FILE NEEDLE: the run fails to apply (exit 4) and says NEEDLE.
-refused() {
-	start_run "$2"
-	wait_run
-	check "(e) $1: faultline run exits 4: $RC" test "$RC" = 4
-	if grep -qF -- "$3" "$2.log"; then
-		pass "(e) $1: the error says: $3"
-	else
-		fail "(e) $1: expected '$3' in the output"
-		show_log "$2.log"
-	fi
-}
-
 scenario "$work/e1.yaml" unknown-interface 10s a nope0 'delay: 10ms'
-refused "unknown interface" "$work/e1.yaml" 'no interface "nope0" in netns a'
+refused "(e) unknown interface" "$work/e1.yaml" 'no interface "nope0" in netns a'
 scenario "$work/e2.yaml" unknown-netns 10s nope veth-a 'delay: 10ms'
-refused "unknown netns" "$work/e2.yaml" 'netns nope: /run/netns/nope does not exist'
+refused "(e) unknown netns" "$work/e2.yaml" 'netns nope: /run/netns/nope does not exist'
 same_as "$before" "(e) unknown interface and netns"
 
 $TC -n b qdisc add dev veth-b root handle 1: htb default 1
 htb_before=$(snapshot)
 scenario "$work/e3.yaml" htb-root 10s b veth-b 'delay: 10ms'
-refused "hand-made htb root" "$work/e3.yaml" 'has root qdisc htb 1:, which faultline did not create'
+refused "(e) hand-made htb root" "$work/e3.yaml" 'has root qdisc htb 1:, which faultline did not create'
 same_as "$htb_before" "(e) the htb root is untouched"
 $TC -n b qdisc del dev veth-b root
 same_as "$before" "(e) after the test's own htb was removed"
@@ -281,7 +292,7 @@ first_pid=$FL_PID
 if wait_ours a 20; then
 	pass "(e) netns {pid: $sleeper}: netem applied in the sleeper's netns a"
 	scenario "$work/e5.yaml" second 10s a veth-a 'loss: 1%'
-	refused "a second fault on the same interface" "$work/e5.yaml" \
+	refused "(e) a second fault on the same interface" "$work/e5.yaml" \
 		"already has faultline's netem fa17: at its root"
 else
 	fail "(e) netns {pid: $sleeper}: netem never appeared"
@@ -341,6 +352,11 @@ else
 	show_log "$work/f2.yaml.log"
 fi
 same_as "$before" "(f) injector killed, then recover"
+
+# --- (g) to (j): filters, jitter, rate, namespace isolation ---------------------------
+
+# shellcheck source=tests/vm/guest/network_extra.sh disable=SC1091
+. /test/network_extra.sh
 
 # --- sanitizers -----------------------------------------------------------------------
 

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network fault's apply and revert (validation is net_fault.c). Per interface
+ * of the plan: the egress root (netem, or the filtered prio of net_filter.h), then
+ * the ingress through an IFB (net_ifb.h). Each step undoes its own partial work on
+ * failure; the revert deletes by handle and kind, so the kernel checks ownership
+ * again, and reads the result back.
+ */
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "net_fault.h"
+#include "net_fault_impl.h"
+#include "net_ifb.h"
+#include "net_qdisc.h"
+#include "protocol.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
+
+/* A socket in the namespace of ref; the caller closes it. */
+int net_open_rtnl(const struct netns_ref *ref, bool search, int *ret_fd, char *err, size_t errlen)
+{
+	_cleanup_close_ int nsfd = -1;
+	int r = netns_ref_open(ref, search, &nsfd);
+
+	if (r == -ENOENT) {
+		errbuf_set(err, errlen, "%s (%s) no longer exists", ref->label, ref->path);
+		return r;
+	}
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot open %s (%s): %s", ref->label, ref->path,
+			   strerror(-r));
+		return r;
+	}
+	r = rtnl_open(nsfd, ret_fd);
+	if (r < 0)
+		errbuf_set(err, errlen, "cannot open a netlink socket in %s: %s", ref->label,
+			   strerror(-r));
+	return r;
+}
+
+const struct rtnl_link *net_link_by_index(const struct rtnl_link *l, size_t n, int ifindex)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].ifindex == ifindex)
+			return &l[i];
+	return NULL;
+}
+
+const struct rtnl_link *net_link_by_name(const struct rtnl_link *l, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i].name, name))
+			return &l[i];
+	return NULL;
+}
+
+int net_state_read(const json_t *state, bool need_netem, struct net_state *ret, char *err,
+		   size_t errlen)
+{
+	struct net_state s = { 0 };
+	char why[256];
+	size_t i;
+	json_t *e;
+
+	if (netns_ref_from_json(json_object_get(state, "netns"), &s.ref) < 0 ||
+	    json_integer_value(json_object_get(state, "handle")) != (json_int_t)NET_FAULT_HANDLE ||
+	    !json_is_array(json_object_get(state, "interfaces"))) {
+		errbuf_set(err, errlen, "malformed network fault state");
+		return -EINVAL;
+	}
+	s.interfaces = json_object_get(state, "interfaces");
+	/* Journals written before filters existed have no root_kind: netem. */
+	s.root_kind = json_string_value(json_object_get(state, "root_kind")) ?: NET_FAULT_KIND;
+	if (!streq(s.root_kind, NET_FAULT_KIND) && !streq(s.root_kind, NET_FAULT_FILTERED_KIND)) {
+		errbuf_set(err, errlen, "malformed network fault state: root_kind");
+		return -EINVAL;
+	}
+	s.filtered = streq(s.root_kind, NET_FAULT_FILTERED_KIND);
+	if (s.filtered != !!json_object_get(state, "filter")) {
+		errbuf_set(err, errlen, "malformed network fault state: filter");
+		return -EINVAL;
+	}
+	json_array_foreach(s.interfaces, i, e) {
+		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
+		const json_t *ifb = json_object_get(e, "ifb");
+		char want[IFNAMSIZ];
+		if (ifindex <= 0 || ifindex > INT32_MAX ||
+		    !net_ifname_valid(json_string_value(json_object_get(e, "ifname"))) ||
+		    (ifb &&
+		     !streq(json_string_value(ifb) ?: "", net_ifb_name((int)ifindex, want)))) {
+			errbuf_set(err, errlen, "malformed interface in the network fault state");
+			return -EINVAL;
+		}
+	}
+	if (need_netem && netem_params_from_json(json_object_get(state, "netem"), &s.netem, why,
+						 sizeof(why)) < 0) {
+		errbuf_set(err, errlen, "netem: %s", why);
+		return -EINVAL;
+	}
+	if (need_netem && s.filtered &&
+	    net_filter_from_json(json_object_get(state, "filter"), &s.filter, why, sizeof(why)) <
+		    0) {
+		errbuf_set(err, errlen, "%s", why);
+		return -EINVAL;
+	}
+	*ret = s;
+	return 0;
+}
+
+int net_build_qdisc_msg(int type, int flags, int ifindex, const struct netem_params *netem,
+			const struct psched *ps, struct nl_msg **ret)
+{
+	return net_build_qdisc_msg_at(type, flags, ifindex, NET_FAULT_HANDLE, TC_H_ROOT,
+				      NET_FAULT_KIND, netem, ps, ret);
+}
+
+int net_build_qdisc_msg_at(int type, int flags, int ifindex, uint32_t handle, uint32_t parent,
+			   const char *kind, const struct netem_params *netem,
+			   const struct psched *ps, struct nl_msg **ret)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_handle = handle,
+		.tcm_parent = parent,
+	};
+	size_t size = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(tcm)) + nla_total_size(strlen(kind) + 1) +
+		      (netem ? netem_options_size(netem) : 0) + 64;
+	int r;
+
+	msg = nlmsg_alloc_size(size);
+	if (!msg || !nlmsg_put(msg, 0, 0, type, 0, flags))
+		return -ENOMEM;
+	r = nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO);
+	if (r >= 0)
+		r = nla_put_string(msg, TCA_KIND, kind);
+	if (r < 0)
+		return -EMSGSIZE;
+	if (netem) {
+		r = netem_put_options(msg, netem, ps);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(msg);
+	return 0;
+}
+
+/* Deletes our root (of kind, netem or prio) from ifindex; a prio takes its netem
+ * child and its filters with it. The kernel deletes only when the root still has
+ * our handle and kind (tc_get_qdisc() checks both): -EINVAL otherwise. */
+static int delete_ours(int fd, int ifindex, const char *kind, char *kmsg, size_t kmsglen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	int r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, ifindex, NET_FAULT_HANDLE, TC_H_ROOT, kind,
+				       NULL, NULL, &msg);
+
+	return r < 0 ? r : rtnl_transact(fd, msg, kmsg, kmsglen);
+}
+
+/* Why RTM_NEWQDISC failed, in words for the operator. */
+static void explain_add_error(int r, const char *kmsg, const char *ifname, int fd, int ifindex,
+			      char *err, size_t errlen)
+{
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	struct qdisc_root_verdict v;
+	size_t nq = 0;
+
+	if (r == -ENOENT) {
+		errbuf_set(err, errlen,
+			   "sch_netem is not available in this kernel (modprobe sch_netem)%s%s",
+			   *kmsg ? ": " : "", kmsg);
+		return;
+	}
+	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
+		char h[16];
+		qdisc_root_classify(qs, nq, ifindex, &v);
+		if (v.state != QDISC_ROOT_FOREIGN)
+			snprintf(v.why, sizeof(v.why), "%s %s", v.kind,
+				 qdisc_handle_format(v.handle, h, sizeof(h)));
+		errbuf_set(err, errlen,
+			   "interface %s: the root qdisc changed since validation, to %s; "
+			   "refusing to replace it",
+			   ifname, v.why);
+		return;
+	}
+	errbuf_set(err, errlen, "cannot add netem at the root of %s: %s%s%s", ifname, strerror(-r),
+		   *kmsg ? ": " : "", kmsg);
+}
+
+/* Sends msg; on failure says what step failed on ifname, naming a missing module. */
+static int step(int fd, struct nl_msg *msg, const char *what, const char *module,
+		const char *ifname, char *err, size_t errlen)
+{
+	char kmsg[256];
+	int r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+
+	if (r == -ENOENT)
+		errbuf_set(err, errlen,
+			   "%s is not available in this kernel (modprobe %s), needed on %s%s%s",
+			   module, module, ifname, *kmsg ? ": " : "", kmsg);
+	else if (r < 0)
+		errbuf_set(err, errlen, "cannot add %s on %s: %s%s%s", what, ifname, strerror(-r),
+			   *kmsg ? ": " : "", kmsg);
+	return r;
+}
+
+/* The filtered layout of net_filter.h on one interface: the prio root (refused by
+ * the kernel, EEXIST, unless a default is there), netem on its band, then the
+ * exclusions and the matches. On failure the root goes again, taking whatever was
+ * added under it, so the interface is as before. */
+static int apply_filtered(int fd, int ifindex, const char *ifname, const struct net_state *s,
+			  const struct psched *ps, char *err, size_t errlen)
+{
+	_cleanup_free_ struct net_u32_rule *rules = calloc(NET_FILTER_MAX_RULES, sizeof(*rules));
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	char kmsg[256];
+	int r, n;
+
+	if (!rules)
+		return -ENOMEM;
+	r = net_build_prio_msg(ifindex, &msg);
+	if (r < 0)
+		return r;
+	r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+	if (r == -ENOENT) {
+		errbuf_set(err, errlen,
+			   "sch_prio is not available in this kernel (modprobe sch_prio)%s%s",
+			   *kmsg ? ": " : "", kmsg);
+		return r;
+	}
+	if (r < 0) {
+		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+		return r;
+	}
+	nlmsg_free(TAKE_PTR(msg));
+	r = net_build_qdisc_msg_at(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+				   NET_FILTER_NETEM_HANDLE,
+				   TC_H_MAKE(NET_FAULT_HANDLE, NET_FILTER_NETEM_BAND),
+				   NET_FAULT_KIND, &s->netem, ps, &msg);
+	if (r >= 0)
+		r = step(fd, msg, "netem", "sch_netem", ifname, err, errlen);
+	for (int side = 0; r >= 0 && side < 2; side++) {
+		bool exclude = side == 0;
+		if (exclude && !s->filter.has_exclude)
+			continue;
+		n = net_filter_expand(exclude ? &s->filter.exclude : &s->filter.match, rules,
+				      NET_FILTER_MAX_RULES, err, errlen);
+		r = n < 0 ? n : 0;
+		for (int i = 0; r >= 0 && i < n; i++) {
+			nlmsg_free(TAKE_PTR(msg));
+			r = net_build_u32_msg(
+				ifindex, NET_FAULT_HANDLE, net_filter_pref(&rules[i], exclude),
+				&rules[i],
+				TC_H_MAKE(NET_FAULT_HANDLE,
+					  exclude ? NET_FILTER_PASS_BAND : NET_FILTER_NETEM_BAND),
+				&msg);
+			if (r >= 0)
+				r = step(fd, msg, "a u32 filter", "cls_u32", ifname, err, errlen);
+		}
+	}
+	if (r < 0)
+		(void)delete_ours(fd, ifindex, NET_FAULT_FILTERED_KIND, kmsg, sizeof(kmsg));
+	return r;
+}
+
+/* Our root on ifindex: netem, or the filtered prio. */
+static int apply_root(int fd, int ifindex, const char *ifname, const struct net_state *s,
+		      const struct psched *ps, char *err, size_t errlen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	char kmsg[256];
+	int r;
+
+	if (s->filtered)
+		return apply_filtered(fd, ifindex, ifname, s, ps, err, errlen);
+	r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s->netem, ps,
+				&msg);
+	if (r >= 0)
+		r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+	if (r < 0)
+		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+	return r;
+}
+
+/* Plans written before directions existed have no "egress": it was the only one. */
+static bool entry_egress(const json_t *e)
+{
+	return !json_is_false(json_object_get(e, "egress"));
+}
+
+/* Undoes apply_interface() after a later interface failed; best effort. */
+static void unapply_interface(int fd, const json_t *e, const struct net_state *s)
+{
+	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	char kmsg[256];
+	bool removed;
+
+	if (ifb)
+		(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+	if (entry_egress(e))
+		(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+}
+
+/* One interface of the plan: the egress root, then the ingress through its IFB.
+ * On failure, what this call added is removed again. */
+static int apply_interface(int fd, json_t *e, const struct net_state *s, const struct psched *ps,
+			   char *err, size_t errlen)
+{
+	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+	const char *ifname = json_string_value(json_object_get(e, "ifname"));
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	char kmsg[256];
+	bool removed;
+	int r, ifb_index = 0;
+
+	if (entry_egress(e)) {
+		r = apply_root(fd, ifindex, ifname, s, ps, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (!ifb)
+		return 0;
+	/* A device of our reserved name that we did not just create is never
+	 * touched: net_ifb_create() fails with EEXIST before anything else. */
+	r = net_ifb_create(fd, ifb, &ifb_index, err, errlen);
+	if (r >= 0) {
+		r = apply_root(fd, ifb_index, ifb, s, ps, err, errlen);
+		if (r >= 0)
+			r = net_ifb_redirect(fd, ifindex, ifname, ifb_index, err, errlen);
+		if (r < 0)
+			(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+	}
+	if (r < 0) {
+		if (entry_egress(e))
+			(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+		return r;
+	}
+	return json_object_set_new(e, "ifb_ifindex", json_integer(ifb_index)) < 0 ? -ENOMEM : 0;
+}
+
+int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *undo = json_deep_copy(plan);
+	_cleanup_free_ struct rtnl_link *links = NULL;
+	_cleanup_close_ int fd = -1;
+	struct psched ps;
+	struct net_state s;
+	size_t nl = 0, i, done = 0;
+	json_t *e;
+	int r;
+
+	if (!undo)
+		return -ENOMEM;
+	r = net_state_read(undo, true, &s, err, errlen);
+	if (r < 0)
+		return r;
+	if (psched_read(&ps) < 0)
+		ps = psched_default; /* the kernel's value since 2.6.31 */
+	r = net_open_rtnl(&s.ref, false, &fd, err, errlen);
+	if (r < 0)
+		return r;
+	r = rtnl_dump_links(fd, &links, &nl);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
+			   strerror(-r));
+		return r;
+	}
+	/* The interfaces must be the ones validated: same index, same name. */
+	json_array_foreach(s.interfaces, i, e) {
+		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+		const char *name = json_string_value(json_object_get(e, "ifname"));
+		const struct rtnl_link *l = net_link_by_index(links, nl, ifindex);
+		if (!l || !streq(l->name, name)) {
+			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
+				   name, ifindex);
+			return -ENODEV;
+		}
+	}
+
+	json_array_foreach(s.interfaces, i, e) {
+		r = apply_interface(fd, e, &s, &ps, err, errlen);
+		if (r < 0)
+			break;
+		json_object_set_new(e, "applied", json_true());
+		done++;
+	}
+	if (r < 0) {
+		/* Undo our own partial work: apply fails having changed nothing. A
+		 * delete that fails here is left to the journal's intent record, from
+		 * which recovery reverts every interface of the plan. */
+		for (i = 0; i < done; i++)
+			unapply_interface(fd, json_array_get(s.interfaces, i), &s);
+		return r;
+	}
+	*ret_undo = TAKE_PTR(undo);
+	return 0;
+}
+
+/* Reverts one interface; adds its outcome to report. */
+static int revert_one(int fd, const json_t *e, const char *kind, const struct rtnl_link *links,
+		      size_t nl, const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
+		      size_t errlen)
+{
+	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+	const char *name = json_string_value(json_object_get(e, "ifname"));
+	struct qdisc_root_verdict v = { 0 };
+	const char *result;
+	char kmsg[256];
+	int r;
+
+	if (!net_link_by_index(links, nl, ifindex)) {
+		result = "interface_gone"; /* its qdiscs went with it */
+	} else {
+		qdisc_root_classify(qs, nq, ifindex, &v);
+		if (v.state == QDISC_ROOT_DEFAULT) {
+			result = "not_present"; /* never applied, or already reverted */
+		} else if (v.state == QDISC_ROOT_FOREIGN) {
+			/* Someone replaced ours: theirs is not ours to delete. */
+			result = "replaced";
+		} else {
+			r = delete_ours(fd, ifindex, kind, kmsg, sizeof(kmsg));
+			if (r < 0 && r != -ENODEV && r != -EINVAL && r != -ENOENT) {
+				errbuf_set(err, errlen, "cannot delete %s from %s: %s%s%s", kind,
+					   name, strerror(-r), *kmsg ? ": " : "", kmsg);
+				return r;
+			}
+			result = r == 0 ? "reverted" : "not_present";
+		}
+	}
+	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?}", "ifname", name, "ifindex",
+						ifindex, "result", result, "found",
+						streq(result, "replaced") ? v.why : NULL));
+	return 0;
+}
+
+/* The ingress side of one interface: its redirect and IFB, by the reserved name. */
+static int revert_ingress(int fd, const json_t *e, json_t *report, char *err, size_t errlen)
+{
+	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	bool removed = false;
+	int r;
+
+	if (!ifb)
+		return 0;
+	r = net_ifb_remove(fd, (int)json_integer_value(json_object_get(e, "ifindex")), ifb,
+			   &removed, err, errlen);
+	if (r < 0)
+		return r;
+	json_array_append_new(report, json_pack("{s:s, s:s}", "ifb", ifb, "result",
+						removed ? "reverted" : "not_present"));
+	return 0;
+}
+
+int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t errlen)
+{
+	_cleanup_json_ json_t *list = json_array();
+	_cleanup_free_ struct rtnl_link *links = NULL;
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	_cleanup_close_ int fd = -1;
+	struct net_state s;
+	size_t nl = 0, nq = 0, i;
+	int r, first = 0;
+	json_t *e;
+
+	if (!list)
+		return -ENOMEM;
+	r = net_state_read(state, false, &s, err, errlen);
+	if (r < 0)
+		return r;
+	r = net_open_rtnl(&s.ref, true, &fd, err, errlen);
+	if (r == -ENOENT) {
+		/* The namespace is gone, and its devices and qdiscs with it. */
+		if (ret_report)
+			*ret_report = json_pack("{s:s}", "netns", "gone");
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = rtnl_dump_links(fd, &links, &nl);
+	if (r >= 0)
+		r = rtnl_dump_qdiscs(fd, &qs, &nq);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
+			   s.ref.label, strerror(-r));
+		return r;
+	}
+	json_array_foreach(s.interfaces, i, e) {
+		/* After a crash between intent and applied, "applied" is absent: try. */
+		if (json_is_false(json_object_get(e, "applied")))
+			continue;
+		r = revert_ingress(fd, e, list, err, errlen);
+		first = first ?: r;
+		if (!entry_egress(e))
+			continue;
+		r = revert_one(fd, e, s.root_kind, links, nl, qs, nq, list, err, errlen);
+		first = first ?: r;
+	}
+	if (first < 0)
+		return first;
+
+	/* Read back: no interface may still have our root. A success that leaves
+	 * the delay in place is the failure this tool exists to avoid. */
+	qs = mfree(qs);
+	r = rtnl_dump_qdiscs(fd, &qs, &nq);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s", s.ref.label,
+			   strerror(-r));
+		return r;
+	}
+	json_array_foreach(s.interfaces, i, e) {
+		struct qdisc_root_verdict v;
+		qdisc_root_classify(qs, nq, (int)json_integer_value(json_object_get(e, "ifindex")),
+				    &v);
+		if (v.state == QDISC_ROOT_OURS && streq(v.kind, s.root_kind)) {
+			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
+				   s.root_kind, json_string_value(json_object_get(e, "ifname")));
+			return -EIO;
+		}
+	}
+	if (ret_report)
+		*ret_report = json_pack("{s:O}", "interfaces", list);
+	return 0;
+}
