@@ -184,6 +184,9 @@ expect(refused(disk("disk.fill", {"path": tmp + "/denied", "size_bytes": 65536})
                'deny.paths "%s/denied"' % tmp), "deny.paths refuses a fill")
 expect(refused(disk("disk.pressure", {"path": tmp + "/allowed/link", "size": 1 << 20}),
                'deny.paths "%s/denied"' % tmp), "deny.paths refuses pressure through a symlink")
+r = disk("disk.fill", {"path": tmp + "/allowed/../denied", "size_bytes": 65536})
+expect(r.get("ok") is False and r["error"]["errno"] == "EINVAL" and ".." in r["error"]["message"],
+       "a path with .. is refused before anything else (%s)" % r.get("error", {}).get("message"))
 expect(refused(disk("disk.fill", {"path": tmp + "/allowed", "size_bytes": 4 << 20}),
                "limits.max_fill 1MiB"), "limits.max_fill refuses 4 MiB")
 if have_blkio:
