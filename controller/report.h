@@ -91,5 +91,9 @@ struct report {
 	size_t n_series;
 };
 
+/* The latest failure message of the probe named probe (a Prometheus or connection
+ * error, for example), or NULL when it has none or there is no such probe. */
+const char *report_probe_last_error(const struct report *r, const char *probe);
+
 /* Frees what the report owns (not the struct itself, nor what it points into). */
 void report_clear(struct report *r);

@@ -61,6 +61,23 @@ void report_terminal_summary(const struct report *r, FILE *out)
 			}
 		}
 	}
+	/* Why an SLO had no data: its probe's last failure (a Prometheus error, a
+	 * refused connection), so that NO DATA is never left unexplained. */
+	for (size_t i = 0; i < r->n_slos; i++) {
+		const struct report_slo *s = &r->slos[i];
+		const char *why = report_probe_last_error(r, s->probe);
+		bool no_data = false;
+
+		for (int p = 0; p < PHASE_COUNT; p++)
+			no_data |= s->phase[p].verdict == SLO_NO_DATA;
+		if (!no_data)
+			continue;
+		if (why)
+			fprintf(out, "%s: no data: probe %s: %s\n", s->name, s->probe, why);
+		else
+			fprintf(out, "%s: no data: probe %s took no usable sample\n", s->name,
+				s->probe);
+	}
 	for (size_t i = 0; i < r->n_faults; i++) {
 		const struct report_fault *f = &r->faults[i];
 

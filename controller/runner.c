@@ -413,6 +413,16 @@ static void count_slo_verdicts(const struct report *rep, unsigned *ret_failed,
 		}
 }
 
+/* The first SLO with a phase without data, or NULL. */
+static const struct report_slo *first_no_data(const struct report *rep)
+{
+	for (size_t i = 0; i < rep->n_slos; i++)
+		for (int p = 0; p < PHASE_COUNT; p++)
+			if (rep->slos[i].phase[p].verdict == SLO_NO_DATA)
+				return &rep->slos[i];
+	return NULL;
+}
+
 /*
  * The verdict, from the worst outcome down: cleanup failed (5), interrupted (3),
  * the injection or the injector failed (4), aborted by a condition (3), the
@@ -488,12 +498,17 @@ static int verdict(struct run *run, struct report *rep, const char *inconclusive
 			"did not hold%s",
 			slo_failed, run->checks_failed, effects_failed,
 			run->slo.recovery == -1 ? "; the service did not recover in time" : "");
-	if (slo_no_data)
+	if (slo_no_data) {
+		const struct report_slo *nd = first_no_data(rep);
+		const char *why = nd ? report_probe_last_error(rep, nd->probe) : NULL;
+
 		return set_verdict(
 			rep, EXIT_INFRA, "INCONCLUSIVE",
 			"%u SLO verdict(s) had no data: the probes took no usable sample "
-			"in a phase",
-			slo_no_data);
+			"in a phase%s%s%s%s%s",
+			slo_no_data, why ? " (probe " : "", why ? nd->probe : "", why ? ": " : "",
+			why ? why : "", why ? ")" : "");
+	}
 	if (!s->n_slos)
 		return set_verdict(
 			rep, EXIT_OK, "PASSED",

@@ -208,6 +208,14 @@ int run_slo_end_baseline(struct run_slo *rs, uint64_t now, char *why, size_t len
 			     v.verdict == SLO_NO_DATA ? "had no data" : "");
 		if (n > 0)
 			w += (size_t)n;
+		if (v.verdict == SLO_NO_DATA && rs->series[slo->probe_index]->last_error) {
+			/* Say why: a query error, a server that cannot be reached. */
+			n = snprintf(why + w, len > w ? len - w : 0, " (probe %s: %s)",
+				     rs->series[slo->probe_index]->probe,
+				     rs->series[slo->probe_index]->last_error);
+			if (n > 0)
+				w += (size_t)n;
+		}
 		if (v.verdict == SLO_FAIL) {
 			n = snprintf(why + w, len > w ? len - w : 0, "was %s, objective %s", value,
 				     slo->objective_text);
