@@ -20,7 +20,7 @@
 enum report_phase {
 	PHASE_BASELINE, /* before the first apply */
 	PHASE_FAULT, /* from the first apply to the last revert */
-	PHASE_RECOVERY, /* from the last revert to the end of recovery.within */
+	PHASE_RECOVERY, /* from the last revert until recovery is known (docs/report.md) */
 	PHASE_COUNT,
 };
 
