@@ -98,6 +98,9 @@ static void test_summary(void **state)
 		text,
 		"errors   baseline         n/a  error_rate < 1%             NO DATA (0 samples)\n");
 	assert_null(strstr(text, "latency  recovery"));
+	/* NO DATA is explained, here without a message from the probe. */
+	expect_line(text, "errors: no data: probe api took no usable sample\n");
+	assert_null(strstr(text, "latency: no data"));
 	expect_line(
 		text,
 		"fault db-latency: configured: delay 100ms; observed: p50 +98.7ms (expect_effect held)\n");
@@ -105,6 +108,19 @@ static void test_summary(void **state)
 	expect_line(text, "aborted: slo errors was breached for 5.0 s, at +17.300 s\n");
 	expect_line(text, "recovery time: 1.234 s (every SLO held again after the last revert)\n");
 	expect_line(text, "verdict: ABORTED: abort condition fired\n");
+	free(text);
+
+	/* With the probe's last error, the line repeats it. */
+	struct sample_series series = { .probe = "api",
+					.last_error = "prometheus query error "
+						      "(bad_data): parse error" };
+	r.series = &series;
+	r.n_series = 1;
+	text = summary_of(&r);
+	expect_line(text,
+		    "errors: no data: probe api: prometheus query error (bad_data): parse error\n");
+	assert_string_equal(report_probe_last_error(&r, "api"), series.last_error);
+	assert_null(report_probe_last_error(&r, "other"));
 	free(text);
 
 	/* Not recovered; no SLOs: only the verdict and the recovery line. */
