@@ -770,8 +770,25 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 		code = set_verdict(&rep, EXIT_INFRA, "INJECTION FAILED",
 				   "the spawned injector exited with status %d", r);
 	}
+	/* The report files first: when one cannot be written (the disk filled, the
+	 * directory went away during the run) a run that passed exits 4, and the
+	 * files that were written are rewritten to say so, so that no report claims
+	 * an exit code the process did not return. A run that did not pass keeps its
+	 * code: a missing report does not hide a failure. */
+	unsigned failed_mask = 0;
+	if (runner_write_report_files(o, &rep, &failed_mask, err, sizeof(err)) && code == EXIT_OK) {
+		/* set_verdict() frees the detail it replaces. */
+		_cleanup_free_ char *passed = TAKE_PTR(rep.verdict_detail);
+
+		code = set_verdict(&rep, EXIT_INFRA, "REPORT FAILED",
+				   "the run passed (%s), but a report could not be written: %s",
+				   passed ?: "", err);
+		runner_write_report_files(o, &rep, &failed_mask, err, sizeof(err));
+	}
 	report_terminal_summary(&rep, o->out);
-	if (runner_write_reports(o, &rep) && code == EXIT_OK)
+	/* Reports on standard output come last, after the verdict is final; if one
+	 * of them fails, the process exits 4 although it already said PASSED. */
+	if (runner_finish_reports(o, &rep, failed_mask) && code == EXIT_OK)
 		code = EXIT_INFRA;
 	report_clear(&rep);
 	run_slo_free(&run.slo);
