@@ -154,6 +154,17 @@ ok = (d['exit_code'] == 4 and d['verdict'] == 'INCONCLUSIVE'
       and slo['served']['phases']['baseline']['verdict'] == 'no_data')
 print('ok' if ok else json.dumps([d['verdict_detail'], p, slo['served']], indent=1))"
 
+# A recovery SLO without data never recovers: FAILED, exit 1 (docs/scenarios.md).
+scenario "$TEST_TMP/norecovery.yaml" "http://127.0.0.1:$down" "$query" \
+	"  - {name: served, probe: requests, objective: \"value >= 10\", phases: [recovery]}"
+run_case norecovery
+check "a recovery SLO without data: exit 1, not recovered (got $rc)" test "$rc" = 1
+check "the summary says why" \
+	grep -q "^served: no data: probe requests: prometheus at http://127.0.0.1:$down: Failed to connect" "$TEST_TMP/norecovery.out"
+check "the JSON: FAILED, not recovered" json_check "$TEST_TMP/reports/norecovery.json" "
+print('ok' if d['exit_code'] == 1 and d['verdict'] == 'FAILED' and not d['recovery']['recovered']
+      else json.dumps([d['verdict_detail'], slo['served']]))"
+
 kill "$PROM_PID"
 wait "$PROM_PID" 2>/dev/null || true
 check "prometheus stopped: nothing answers on $PROM_PORT" sh -c "! curl -sf http://127.0.0.1:$PROM_PORT/-/ready"
