@@ -222,6 +222,9 @@ static int apply_fault(struct run *run, struct fault_run *f)
 				   d->type, "duration_ms",
 				   (json_int_t)ns_to_ms_ceil(d->duration_ns), "params", d->params);
 
+	/* A spawned injector logs the apply on the same terminal: clear the live
+	 * status line first, so that its line does not land after ours. */
+	run_slo_clear_status(&run->slo);
 	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
 				     &result);
@@ -258,6 +261,8 @@ static int apply_fault(struct run *run, struct fault_run *f)
 static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 {
 	json_t *result = NULL;
+
+	run_slo_clear_status(&run->slo); /* as for the apply */
 	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "revert", json_pack("{s:s}", "fault", f->id),
 				     CLIENT_CALL_TIMEOUT_MS, &result);
