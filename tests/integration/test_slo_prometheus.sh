@@ -11,6 +11,8 @@
 #   PromQL): validate accepts it, and the run's terminal output and JSON report
 #   carry Prometheus's own message; the SLO has no data and the run is
 #   INCONCLUSIVE (exit 4), never passed;
+# - while an http probe drives traffic, the growing value is what Prometheus
+#   answers for the time of the probe's last sample;
 # - Prometheus down (a closed port, and the real one stopped before a run) gives
 #   the same: a clear "Failed to connect" message in the terminal and the JSON,
 #   NO DATA and exit 4.
@@ -115,6 +117,58 @@ ph = slo['served']['phases']
 ok = (d['exit_code'] == 0 and d['verdict'] == 'PASSED'
       and all(ph[p]['verdict'] == 'pass' and ph[p]['value'] == float('$answer') for p in ph))
 print('ok' if ok else json.dumps(d['slos'], indent=1))"
+
+# ---- a live value, while an http probe drives traffic ---------------------------------------------
+# The counter grows during the run: the recovery value (the latest prometheus sample)
+# must be what Prometheus answers for the same query at the time of that sample,
+# asked afterwards with curl and time=. The sample was answered between its send
+# and its receipt; a scrape is queryable a few ms after its timestamp, so the
+# answer at (send - 200 ms) or at the receipt.
+cat >"$TEST_TMP/live.yaml" <<YAML
+version: 1
+name: slo-prometheus-live
+phases: {baseline: 1s, recovery: {within: 5s}}
+probes:
+  api: {http: {url: "http://127.0.0.1:$DEMO_PORT/", timeout: 1s}, rate: 20/s}
+  requests: {prometheus: {url: "$base", query: "sum(faultline_demo_requests_total)", timeout: 1s}, interval: 250ms}
+slos:
+  - {name: growing, probe: requests, objective: "value > $served", phases: [fault, recovery]}
+faults:
+  - {name: pause-target, type: process.pause, duration: 2s, target: {pid: $TARGET}}
+YAML
+rc=0
+"$FAULTLINE_BIN" run --json "$TEST_TMP/reports/live.json" --samples "$TEST_TMP/reports/live.csv" \
+	"$TEST_TMP/live.yaml" >"$TEST_TMP/live.out" 2>&1 || rc=$?
+check "traffic during the run: the counter grew, the run passes (got $rc)" test "$rc" = 0
+# prom_at EXPR UNIX_TIME: an instant query at a given time.
+prom_at() {
+	curl -sf --get --data-urlencode "query=$1" --data-urlencode "time=$2" \
+		"http://127.0.0.1:$PROM_PORT/api/v1/query" |
+		$PYTHON -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")'
+}
+read -r value t_send t_recv < <($PYTHON - "$TEST_TMP/reports/live.json" "$TEST_TMP/reports/live.csv" <<'PY'
+import csv, datetime, json, sys
+d = json.load(open(sys.argv[1]))
+start = datetime.datetime.strptime(d["started_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+    tzinfo=datetime.timezone.utc).timestamp()
+end = [p for p in d["phases"] if p["name"] == "recovery"][0]["end_ms"]
+rows = [r for r in csv.DictReader(open(sys.argv[2]))
+        if r["probe"] == "requests" and r["error"] == "ok" and float(r["t_ms"]) < end]
+last = rows[-1]
+slo = [s for s in d["slos"] if s["name"] == "growing"][0]["phases"]["recovery"]
+t = start + float(last["t_ms"]) / 1000
+print(slo["value"] if slo["value"] == float(last["value"]) else "mismatch",
+      f"{t - 0.2:.3f}", f"{t + float(last['latency_ms']) / 1000 + 0.002:.3f}")
+PY
+)
+early=$(prom_at 'sum(faultline_demo_requests_total)' "$t_send")
+late=$(prom_at 'sum(faultline_demo_requests_total)' "$t_recv")
+echo "  recovery value $value; prometheus answered $early at $t_send and $late at $t_recv"
+check "the recovery value is the last sample's, above the $served requests before the run" \
+	$PYTHON -c 'import sys; sys.exit(0 if sys.argv[1] != "mismatch" and float(sys.argv[1]) > float(sys.argv[2]) else 1)' "$value" "$served"
+check "it is what Prometheus answers for that time ($early or $late)" \
+	$PYTHON -c 'import sys; v = float(sys.argv[1]); sys.exit(0 if v in (float(sys.argv[2] or "nan"), float(sys.argv[3] or "nan")) else 1)' \
+	"$value" "$early" "$late"
 
 # ---- a bad query ----------------------------------------------------------------------------
 scenario "$TEST_TMP/bad.yaml" "$base" 'sum(faultline_demo_requests_total' \
