@@ -78,6 +78,8 @@ struct report {
 	/* Phase boundaries; 0 when the phase did not run. */
 	uint64_t phase_start_ns[PHASE_COUNT], phase_end_ns[PHASE_COUNT];
 	bool recovered; /* every SLO held again on a rolling window */
+	bool recovery_judged; /* the recovery phase ran with an SLO of it: recovered
+			       * false then means "did not recover", not "not measured" */
 	uint64_t recovery_time_ns; /* last revert to recovered; meaningful when recovered */
 	struct report_abort abort;
 	int exit_code; /* enum exit_code of cmd.h */

@@ -98,8 +98,12 @@ void report_terminal_summary(const struct report *r, FILE *out)
 			fprintf(out,
 				"recovery time: %.3f s (every SLO held again after the last revert)\n",
 				(double)r->recovery_time_ns / 1e9);
-		} else {
+		} else if (r->recovery_judged) {
 			fprintf(out, "recovery time: not recovered within the recovery phase\n");
+		} else {
+			fprintf(out,
+				"recovery time: not measured (no SLO is judged in the recovery "
+				"phase)\n");
 		}
 	}
 	fprintf(out, "verdict: %s%s%s\n", r->verdict ?: "?", r->verdict_detail ? ": " : "",

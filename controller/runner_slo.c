@@ -350,6 +350,7 @@ int run_slo_fill(struct run_slo *rs, struct report *r)
 		};
 	}
 	r->recovered = rs->recovery == 1;
+	r->recovery_judged = r->phase_start_ns[PHASE_RECOVERY] && slo_watch_has_recovery(rs->watch);
 	if (r->recovered)
 		r->recovery_time_ns = rs->recovered_at_ns - rs->phase_start[PHASE_RECOVERY];
 	/* The report wants one array: shallow copies, valid while the engine lives and

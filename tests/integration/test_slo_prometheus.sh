@@ -217,6 +217,7 @@ check "the summary says why" \
 	grep -q "^served: no data: probe requests: prometheus at http://127.0.0.1:$down: Failed to connect" "$TEST_TMP/norecovery.out"
 check "the JSON: FAILED, not recovered" json_check "$TEST_TMP/reports/norecovery.json" "
 print('ok' if d['exit_code'] == 1 and d['verdict'] == 'FAILED' and not d['recovery']['recovered']
+      and d['recovery']['judged']
       else json.dumps([d['verdict_detail'], slo['served']]))"
 
 kill "$PROM_PID"
@@ -245,6 +246,10 @@ print('ok' if ok else json.dumps([d['verdict_detail'], slo['served']], indent=1)
 check "without a recovery SLO the recovery phase lasts within (5 s)" json_check "$TEST_TMP/reports/stopped.json" "
 rec = [p for p in d['phases'] if p['name'] == 'recovery'][0]
 print('ok' if 5000 <= rec['duration_ms'] <= 5200 else json.dumps(rec))"
+check "and the summary says recovery was not measured, not \"not recovered\"" \
+	grep -q "^recovery time: not measured (no SLO is judged in the recovery phase)" "$TEST_TMP/stopped.out"
+check "the JSON too: recovery not judged" json_check "$TEST_TMP/reports/stopped.json" "
+print('ok' if d['recovery'] == {'recovered': False, 'judged': False, 'time_ms': None} else d['recovery'])"
 check "the target runs again" test "$(proc_state "$TARGET")" = S
 check "the journal holds nothing" journal_empty
 

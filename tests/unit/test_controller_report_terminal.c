@@ -124,10 +124,21 @@ static void test_summary(void **state)
 	free(text);
 
 	/* Not recovered; no SLOs: only the verdict and the recovery line. */
-	r = (struct report){ .phase_start_ns = { [PHASE_RECOVERY] = 1 }, .verdict = "FAILED" };
+	r = (struct report){ .phase_start_ns = { [PHASE_RECOVERY] = 1 },
+			     .recovery_judged = true,
+			     .verdict = "FAILED" };
 	text = summary_of(&r);
 	assert_string_equal(text, "recovery time: not recovered within the recovery phase\n"
 				  "verdict: FAILED\n");
+	free(text);
+
+	/* A recovery phase without an SLO of it: nothing was measured. */
+	r.recovery_judged = false;
+	r.verdict = "PASSED";
+	text = summary_of(&r);
+	assert_string_equal(text,
+			    "recovery time: not measured (no SLO is judged in the recovery phase)\n"
+			    "verdict: PASSED\n");
 	free(text);
 }
 
