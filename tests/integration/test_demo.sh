@@ -29,6 +29,7 @@ check "the JSON report says exit code 0 and PASSED" \
 	"$report/report.json"
 check "no demo namespace is left" bash -c "! ip netns list | grep -q '^fl-demo-'"
 check "the host's links are as before" test "$(ip -o link show | awk -F': ' '{print $2}' | sort)" = "$links_before"
-check "no demo service is left" bash -c "! pgrep -f 'faultline-demo-service --listen 10.213.0.2' >/dev/null"
-check "no supervisor is left" bash -c "! pgrep -f demo-supervisor >/dev/null"
+# The [x] in the patterns keeps pgrep from matching the "bash -c" that runs it.
+check "no demo service is left" bash -c "! pgrep -f '[f]aultline-demo-service --listen 10.213.0.2' >/dev/null"
+check "no supervisor is left" bash -c "! pgrep -f '[d]emo-supervisor' >/dev/null"
 finish
