@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "macro.h"
+
 const char *report_phase_name(enum report_phase p)
 {
 	static const char *const names[PHASE_COUNT] = {
@@ -11,6 +13,14 @@ const char *report_phase_name(enum report_phase p)
 		[PHASE_RECOVERY] = "recovery",
 	};
 	return (unsigned)p < PHASE_COUNT ? names[p] : "unknown";
+}
+
+const char *report_probe_last_error(const struct report *r, const char *probe)
+{
+	for (size_t i = 0; probe && i < r->n_series; i++)
+		if (r->series[i].probe && streq(r->series[i].probe, probe))
+			return r->series[i].last_error;
+	return NULL;
 }
 
 void report_clear(struct report *r)

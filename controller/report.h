@@ -20,7 +20,7 @@
 enum report_phase {
 	PHASE_BASELINE, /* before the first apply */
 	PHASE_FAULT, /* from the first apply to the last revert */
-	PHASE_RECOVERY, /* from the last revert to the end of recovery.within */
+	PHASE_RECOVERY, /* from the last revert until recovery is known (docs/report.md) */
 	PHASE_COUNT,
 };
 
@@ -78,6 +78,8 @@ struct report {
 	/* Phase boundaries; 0 when the phase did not run. */
 	uint64_t phase_start_ns[PHASE_COUNT], phase_end_ns[PHASE_COUNT];
 	bool recovered; /* every SLO held again on a rolling window */
+	bool recovery_judged; /* the recovery phase ran with an SLO of it: recovered
+			       * false then means "did not recover", not "not measured" */
 	uint64_t recovery_time_ns; /* last revert to recovered; meaningful when recovered */
 	struct report_abort abort;
 	int exit_code; /* enum exit_code of cmd.h */
@@ -90,6 +92,10 @@ struct report {
 	const struct sample_series *series; /* the probes' samples, owned by the probes */
 	size_t n_series;
 };
+
+/* The latest failure message of the probe named probe (a Prometheus or connection
+ * error, for example), or NULL when it has none or there is no such probe. */
+const char *report_probe_last_error(const struct report *r, const char *probe);
 
 /* Frees what the report owns (not the struct itself, nor what it points into). */
 void report_clear(struct report *r);

@@ -107,6 +107,14 @@ int report_path_check(const char *path)
 		return -ENOTDIR;
 	if (faccessat(AT_FDCWD, dir_copy, W_OK | X_OK, AT_EACCESS) < 0)
 		return negative_errno();
+	/* In a sticky directory (/tmp), rename() over another user's file fails
+	 * with EPERM: a report left there by an earlier run as root, for example. */
+	if ((st.st_mode & S_ISVTX) && st.st_uid != geteuid()) {
+		struct stat old;
+
+		if (lstat(path, &old) == 0 && old.st_uid != geteuid())
+			return -EPERM;
+	}
 	return 0;
 }
 

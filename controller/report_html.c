@@ -111,8 +111,10 @@ static void put_header(FILE *f, const struct report *r)
 	fputs("<dt>recovery time</dt><dd>", f);
 	if (r->recovered)
 		fprintf(f, "%.3f s", (double)r->recovery_time_ns / 1e9);
-	else
+	else if (r->recovery_judged)
 		fputs("not recovered", f);
+	else
+		fputs("not measured", f);
 	fputs("</dd>\n<dt>abort</dt><dd>", f);
 	if (r->abort.fired) {
 		fputs("<span class=\"fail\">fired</span>: SLO ", f);

@@ -289,7 +289,7 @@ int report_write_json(const struct report *r, FILE *out)
 
 	root = json_pack(
 		"{s:i, s:s, s:{s:o, s:o}, s:s, s:s, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o,"
-		" s:{s:b, s:o, s:o, s:o}, s:{s:b, s:o}}",
+		" s:{s:b, s:o, s:o, s:o}, s:{s:b, s:b, s:o}}",
 		"schema_version", SCHEMA_VERSION, "generator", "faultline " FAULTLINE_VERSION,
 		"scenario", "name", jstr(r->scenario_name), "path", jstr(r->scenario_path),
 		"started_at", started, "ended_at", ended, "duration_ms",
@@ -300,7 +300,7 @@ int report_write_json(const struct report *r, FILE *out)
 		"slo", jstr(r->abort.fired ? r->abort.slo : NULL), "breached_for_ms",
 		r->abort.fired ? jms((double)r->abort.breached_for_ns) : json_null(), "at_ms",
 		r->abort.fired ? jat(r, r->abort.at_ns) : json_null(), "recovery", "recovered",
-		r->recovered, "time_ms",
+		r->recovered, "judged", r->recovered || r->recovery_judged, "time_ms",
 		r->recovered ? jms((double)r->recovery_time_ns) : json_null());
 	if (!root)
 		return -ENOMEM;

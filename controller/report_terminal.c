@@ -61,6 +61,23 @@ void report_terminal_summary(const struct report *r, FILE *out)
 			}
 		}
 	}
+	/* Why an SLO had no data: its probe's last failure (a Prometheus error, a
+	 * refused connection), so that NO DATA is never left unexplained. */
+	for (size_t i = 0; i < r->n_slos; i++) {
+		const struct report_slo *s = &r->slos[i];
+		const char *why = report_probe_last_error(r, s->probe);
+		bool no_data = false;
+
+		for (int p = 0; p < PHASE_COUNT; p++)
+			no_data |= s->phase[p].verdict == SLO_NO_DATA;
+		if (!no_data)
+			continue;
+		if (why)
+			fprintf(out, "%s: no data: probe %s: %s\n", s->name, s->probe, why);
+		else
+			fprintf(out, "%s: no data: probe %s took no usable sample\n", s->name,
+				s->probe);
+	}
 	for (size_t i = 0; i < r->n_faults; i++) {
 		const struct report_fault *f = &r->faults[i];
 
@@ -81,8 +98,12 @@ void report_terminal_summary(const struct report *r, FILE *out)
 			fprintf(out,
 				"recovery time: %.3f s (every SLO held again after the last revert)\n",
 				(double)r->recovery_time_ns / 1e9);
-		} else {
+		} else if (r->recovery_judged) {
 			fprintf(out, "recovery time: not recovered within the recovery phase\n");
+		} else {
+			fprintf(out,
+				"recovery time: not measured (no SLO is judged in the recovery "
+				"phase)\n");
 		}
 	}
 	fprintf(out, "verdict: %s%s%s\n", r->verdict ?: "?", r->verdict_detail ? ": " : "",

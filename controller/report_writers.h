@@ -57,7 +57,9 @@ struct report_outputs {
  * temporary file and the rename need both), and not a directory itself. Call it
  * after dropping privileges, so that a report that cannot be written is an error
  * at the start rather than after the game day. Returns 0, -ENOENT, -EACCES,
- * -EISDIR, -ENOTDIR or another -errno of faccessat()/stat().
+ * -EISDIR, -ENOTDIR, -EPERM (path is another user's file in a sticky directory
+ * such as /tmp, which rename() may not replace) or another -errno of
+ * faccessat()/stat().
  */
 int report_path_check(const char *path);
 

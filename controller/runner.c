@@ -222,6 +222,9 @@ static int apply_fault(struct run *run, struct fault_run *f)
 				   d->type, "duration_ms",
 				   (json_int_t)ns_to_ms_ceil(d->duration_ns), "params", d->params);
 
+	/* A spawned injector logs the apply on the same terminal: clear the live
+	 * status line first, so that its line does not land after ours. */
+	run_slo_clear_status(&run->slo);
 	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "apply", fields, CLIENT_CALL_TIMEOUT_MS,
 				     &result);
@@ -258,6 +261,8 @@ static int apply_fault(struct run *run, struct fault_run *f)
 static int revert_fault(struct run *run, struct fault_run *f, const char *why)
 {
 	json_t *result = NULL;
+
+	run_slo_clear_status(&run->slo); /* as for the apply */
 	uint64_t sent = now_monotonic_ns();
 	int r = injector_client_call(&run->client, "revert", json_pack("{s:s}", "fault", f->id),
 				     CLIENT_CALL_TIMEOUT_MS, &result);
@@ -413,6 +418,16 @@ static void count_slo_verdicts(const struct report *rep, unsigned *ret_failed,
 		}
 }
 
+/* The first SLO with a phase without data, or NULL. */
+static const struct report_slo *first_no_data(const struct report *rep)
+{
+	for (size_t i = 0; i < rep->n_slos; i++)
+		for (int p = 0; p < PHASE_COUNT; p++)
+			if (rep->slos[i].phase[p].verdict == SLO_NO_DATA)
+				return &rep->slos[i];
+	return NULL;
+}
+
 /*
  * The verdict, from the worst outcome down: cleanup failed (5), interrupted (3),
  * the injection or the injector failed (4), aborted by a condition (3), the
@@ -488,12 +503,17 @@ static int verdict(struct run *run, struct report *rep, const char *inconclusive
 			"did not hold%s",
 			slo_failed, run->checks_failed, effects_failed,
 			run->slo.recovery == -1 ? "; the service did not recover in time" : "");
-	if (slo_no_data)
+	if (slo_no_data) {
+		const struct report_slo *nd = first_no_data(rep);
+		const char *why = nd ? report_probe_last_error(rep, nd->probe) : NULL;
+
 		return set_verdict(
 			rep, EXIT_INFRA, "INCONCLUSIVE",
 			"%u SLO verdict(s) had no data: the probes took no usable sample "
-			"in a phase",
-			slo_no_data);
+			"in a phase%s%s%s%s%s",
+			slo_no_data, why ? " (probe " : "", why ? nd->probe : "", why ? ": " : "",
+			why ? why : "", why ? ")" : "");
+	}
 	if (!s->n_slos)
 		return set_verdict(
 			rep, EXIT_OK, "PASSED",
@@ -755,8 +775,25 @@ int runner_run(const struct scenario *s, const struct runner_options *o)
 		code = set_verdict(&rep, EXIT_INFRA, "INJECTION FAILED",
 				   "the spawned injector exited with status %d", r);
 	}
+	/* The report files first: when one cannot be written (the disk filled, the
+	 * directory went away during the run) a run that passed exits 4, and the
+	 * files that were written are rewritten to say so, so that no report claims
+	 * an exit code the process did not return. A run that did not pass keeps its
+	 * code: a missing report does not hide a failure. */
+	unsigned failed_mask = 0;
+	if (runner_write_report_files(o, &rep, &failed_mask, err, sizeof(err)) && code == EXIT_OK) {
+		/* set_verdict() frees the detail it replaces. */
+		_cleanup_free_ char *passed = TAKE_PTR(rep.verdict_detail);
+
+		code = set_verdict(&rep, EXIT_INFRA, "REPORT FAILED",
+				   "the run passed (%s), but a report could not be written: %s",
+				   passed ?: "", err);
+		runner_write_report_files(o, &rep, &failed_mask, err, sizeof(err));
+	}
 	report_terminal_summary(&rep, o->out);
-	if (runner_write_reports(o, &rep) && code == EXIT_OK)
+	/* Reports on standard output come last, after the verdict is final; if one
+	 * of them fails, the process exits 4 although it already said PASSED. */
+	if (runner_finish_reports(o, &rep, failed_mask) && code == EXIT_OK)
 		code = EXIT_INFRA;
 	report_clear(&rep);
 	run_slo_free(&run.slo);

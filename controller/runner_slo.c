@@ -208,6 +208,14 @@ int run_slo_end_baseline(struct run_slo *rs, uint64_t now, char *why, size_t len
 			     v.verdict == SLO_NO_DATA ? "had no data" : "");
 		if (n > 0)
 			w += (size_t)n;
+		if (v.verdict == SLO_NO_DATA && rs->series[slo->probe_index]->last_error) {
+			/* Say why: a query error, a server that cannot be reached. */
+			n = snprintf(why + w, len > w ? len - w : 0, " (probe %s: %s)",
+				     rs->series[slo->probe_index]->probe,
+				     rs->series[slo->probe_index]->last_error);
+			if (n > 0)
+				w += (size_t)n;
+		}
 		if (v.verdict == SLO_FAIL) {
 			n = snprintf(why + w, len > w ? len - w : 0, "was %s, objective %s", value,
 				     slo->objective_text);
@@ -342,6 +350,7 @@ int run_slo_fill(struct run_slo *rs, struct report *r)
 		};
 	}
 	r->recovered = rs->recovery == 1;
+	r->recovery_judged = r->phase_start_ns[PHASE_RECOVERY] && slo_watch_has_recovery(rs->watch);
 	if (r->recovered)
 		r->recovery_time_ns = rs->recovered_at_ns - rs->phase_start[PHASE_RECOVERY];
 	/* The report wants one array: shallow copies, valid while the engine lives and

@@ -9,6 +9,8 @@ packages=(
 	libyaml-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev
 	# tests: iproute2 as an oracle, procps for ps/pkill, python3 for the socket client
 	iproute2 procps python3
+	# tests: script(1) gives a run a pty for the live status line (test_live_status.sh)
+	bsdutils
 	# disk tests and benches: fio as the independent I/O oracle; a loop
 	# device with an ext4 filesystem of the test's own (mount, e2fsprogs)
 	fio mount e2fsprogs

@@ -98,6 +98,9 @@ static void test_summary(void **state)
 		text,
 		"errors   baseline         n/a  error_rate < 1%             NO DATA (0 samples)\n");
 	assert_null(strstr(text, "latency  recovery"));
+	/* NO DATA is explained, here without a message from the probe. */
+	expect_line(text, "errors: no data: probe api took no usable sample\n");
+	assert_null(strstr(text, "latency: no data"));
 	expect_line(
 		text,
 		"fault db-latency: configured: delay 100ms; observed: p50 +98.7ms (expect_effect held)\n");
@@ -107,11 +110,35 @@ static void test_summary(void **state)
 	expect_line(text, "verdict: ABORTED: abort condition fired\n");
 	free(text);
 
+	/* With the probe's last error, the line repeats it. */
+	struct sample_series series = { .probe = "api",
+					.last_error = "prometheus query error "
+						      "(bad_data): parse error" };
+	r.series = &series;
+	r.n_series = 1;
+	text = summary_of(&r);
+	expect_line(text,
+		    "errors: no data: probe api: prometheus query error (bad_data): parse error\n");
+	assert_string_equal(report_probe_last_error(&r, "api"), series.last_error);
+	assert_null(report_probe_last_error(&r, "other"));
+	free(text);
+
 	/* Not recovered; no SLOs: only the verdict and the recovery line. */
-	r = (struct report){ .phase_start_ns = { [PHASE_RECOVERY] = 1 }, .verdict = "FAILED" };
+	r = (struct report){ .phase_start_ns = { [PHASE_RECOVERY] = 1 },
+			     .recovery_judged = true,
+			     .verdict = "FAILED" };
 	text = summary_of(&r);
 	assert_string_equal(text, "recovery time: not recovered within the recovery phase\n"
 				  "verdict: FAILED\n");
+	free(text);
+
+	/* A recovery phase without an SLO of it: nothing was measured. */
+	r.recovery_judged = false;
+	r.verdict = "PASSED";
+	text = summary_of(&r);
+	assert_string_equal(text,
+			    "recovery time: not measured (no SLO is judged in the recovery phase)\n"
+			    "verdict: PASSED\n");
 	free(text);
 }
 
