@@ -21,70 +21,11 @@
 #include "diag.h"
 #include "macro.h"
 #include "scenario.h"
+#include "scenario_assert.h"
 #include "scenario_faults.h"
 #include "yaml_tree.h"
 
-#define SENTINEL ((void *)0x5e971e1)
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct scenario *, scenario_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct yaml_tree *, yaml_tree_free);
-
-static void diag_listp(struct diag_list *l)
-{
-	diag_list_clear(l);
-}
-
-/* Dumps the diagnostics into a malloc'd string, for failure messages and greps. */
-static char *diags_text(const struct diag_list *l)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	diag_list_print(l, f);
-	fclose(f);
-	return buf;
-}
-
-/* Loads a NUL-terminated text; returns the loader's result. */
-static int load(const char *text, struct scenario **ret, struct diag_list *diags)
-{
-	return scenario_load_buffer("t.yaml", text, strlen(text), ret, diags);
-}
-
-/* Asserts that text is refused with a diagnostic at line:col containing substring. */
-static void expect_error(const char *text, unsigned line, unsigned col, const char *substring)
-{
-	_cleanup_(diag_listp) struct diag_list diags = {};
-	_cleanup_free_ char *all = NULL;
-	struct scenario *s = SENTINEL;
-	int r;
-
-	r = load(text, &s, &diags);
-	all = diags_text(&diags);
-	if (r != -EINVAL || s != SENTINEL)
-		fail_msg("expected -EINVAL and *ret untouched, found %d for:\n%s", r, text);
-	for (size_t i = 0; i < diags.n; i++)
-		if (diags.items[i].line == line && diags.items[i].col == col &&
-		    strstr(diags.items[i].message, substring))
-			return;
-	fail_msg("expected %u:%u '%s', found:\n%s", line, col, substring, all);
-}
-
-static struct scenario *expect_valid(const char *text)
-{
-	_cleanup_(diag_listp) struct diag_list diags = {};
-	_cleanup_free_ char *all = NULL;
-	struct scenario *s = NULL;
-	int r;
-
-	r = load(text, &s, &diags);
-	all = diags_text(&diags);
-	if (r != 0 || !s || diags.n != 0)
-		fail_msg("expected a valid scenario, found %d:\n%s", r, all);
-	return s;
-}
 
 static char *params_json(const struct scenario_fault *f)
 {
