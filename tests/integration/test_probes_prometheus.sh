@@ -11,12 +11,9 @@
 # - Prometheus down gives refused samples with a clear message.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_probes.sh"
+source "$(dirname "$0")/lib_prometheus.sh"
 
-PROMETHEUS=${PROMETHEUS:-$(command -v prometheus || true)}
-if [ -z "$PROMETHEUS" ]; then
-	echo "SKIP: prometheus is not installed (scripts/install-deps.sh installs it)"
-	exit 77
-fi
+require_prometheus
 
 expect_ok() {
 	local out
@@ -27,47 +24,12 @@ expect_ok() {
 	fi
 }
 
-# prom_query EXPR: the first value of an instant query, or nothing.
-prom_query() {
-	curl -sf --get --data-urlencode "query=$1" "http://127.0.0.1:$prom_port/api/v1/query" |
-		$PYTHON -c '
-import json, sys
-d = json.load(sys.stdin)["data"]
-r = d["result"]
-print(r[1] if d["resultType"] == "scalar" else (r[0]["value"][1] if r else ""))'
-}
-
-# wait_for SECONDS COMMAND...: retries until COMMAND succeeds.
-wait_for() {
-	local limit=$1 i
-	shift
-	for ((i = 0; i < limit * 5; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 start_demo svc
-prom_port=$(free_port)
-mkdir "$TEST_TMP/prom-data"
-cat >"$TEST_TMP/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: demo
-    static_configs:
-      - targets: ["127.0.0.1:$DEMO_PORT"]
-YAML
-"$PROMETHEUS" --config.file="$TEST_TMP/prometheus.yml" --storage.tsdb.path="$TEST_TMP/prom-data" \
-	--web.listen-address="127.0.0.1:$prom_port" >"$TEST_TMP/prometheus.log" 2>&1 &
-track_pid $!
-if ! wait_for 30 curl -sf "http://127.0.0.1:$prom_port/-/ready"; then
-	tail -20 "$TEST_TMP/prometheus.log"
+if ! start_prometheus "$DEMO_PORT"; then
 	fail "prometheus started"
 	finish
 fi
+prom_port=$PROM_PORT
 pass "prometheus started on 127.0.0.1:$prom_port"
 
 for ((i = 0; i < 37; i++)); do
