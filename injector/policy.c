@@ -386,68 +386,91 @@ static bool rule_matches(enum policy_list l, const char *pattern, const char *su
 	return fnmatch(pattern, subject, FNM_PERIOD) == 0;
 }
 
+/* The refusal of the first deny rule of list l that matches subject, or NULL. */
+static const char *denied_by(const struct policy *p, enum policy_list l, const char *subject)
+{
+	for (size_t i = 0; i < p->deny[l].n; i++)
+		if (rule_matches(l, p->deny[l].rules[i].pattern, subject))
+			return p->deny[l].rules[i].refusal;
+	return NULL;
+}
+
+/* Whether one of list l's allow rules matches subject (false when there are none). */
+static bool allow_matches(const struct policy *p, enum policy_list l, const char *subject)
+{
+	for (size_t i = 0; i < p->allow[l].n; i++)
+		if (rule_matches(l, p->allow[l].rules[i].pattern, subject))
+			return true;
+	return false;
+}
+
 /* A subject is refused by a deny rule that matches it, or by an allow list none of
  * whose rules does. */
 static const char *refuse_one(const struct policy *p, enum policy_list l, const char *subject)
 {
-	const struct rule_list *deny = &p->deny[l], *allow = &p->allow[l];
+	const char *r = denied_by(p, l, subject);
 
-	for (size_t i = 0; i < deny->n; i++)
-		if (rule_matches(l, deny->rules[i].pattern, subject))
-			return deny->rules[i].refusal;
-	if (!allow->present)
-		return NULL;
-	for (size_t i = 0; i < allow->n; i++)
-		if (rule_matches(l, allow->rules[i].pattern, subject))
-			return NULL;
-	return allow->refusal;
+	if (r || !p->allow[l].present || allow_matches(p, l, subject))
+		return r;
+	return p->allow[l].refusal;
 }
 
-/* Each path component of a cgroup path that names a systemd unit is checked
- * against the units lists: deny refuses on any, allow needs one. */
-static const char *refuse_units(const struct policy *p, const char *cgroup_path)
+/* What the allow lists of cgroups and units have seen of a target's cgroup paths. */
+struct cgroup_allowed {
+	bool cgroup; /* some path lies beneath an allow.cgroups entry */
+	bool unit; /* some path has a component that matches an allow.units entry */
+};
+
+/* Checks one cgroup path against the deny lists of cgroups and of units (each
+ * component that looks like a unit, "name.suffix"), and notes in *allowed what
+ * the allow lists admit. Returns the deny rule's refusal, or NULL. */
+static const char *check_cgroup_path(const struct policy *p, const char *path,
+				     struct cgroup_allowed *allowed)
 {
 	char buf[PATH_MAX];
-	const char *refusal = NULL;
-	bool allowed = false;
+	const char *r = denied_by(p, LIST_CGROUPS, path);
 
-	if (!p->deny[LIST_UNITS].n && !p->allow[LIST_UNITS].present)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s", cgroup_path);
+	if (r)
+		return r;
+	allowed->cgroup = allowed->cgroup || allow_matches(p, LIST_CGROUPS, path);
+	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
 		const char *dot = strrchr(c, '.');
 		if (!dot || dot == c)
 			continue;
-		const char *r = refuse_one(p, LIST_UNITS, c);
-		if (r && r != p->allow[LIST_UNITS].refusal)
-			return r; /* a deny rule */
-		if (!r)
-			allowed = true;
-		else
-			refusal = r;
+		r = denied_by(p, LIST_UNITS, c);
+		if (r)
+			return r;
+		allowed->unit = allowed->unit || allow_matches(p, LIST_UNITS, c);
 	}
-	if (p->allow[LIST_UNITS].present && !allowed)
-		return refusal ?: p->allow[LIST_UNITS].refusal;
+	return NULL;
+}
+
+/* After every path passed the deny lists: each allow list given must have matched. */
+static const char *allow_lists_refusal(const struct policy *p, const struct cgroup_allowed *a)
+{
+	if (p->allow[LIST_CGROUPS].present && !a->cgroup)
+		return p->allow[LIST_CGROUPS].refusal;
+	if (p->allow[LIST_UNITS].present && !a->unit)
+		return p->allow[LIST_UNITS].refusal;
 	return NULL;
 }
 
 const char *policy_refuse_cgroup(const struct policy *p, const char *cgroup_path)
 {
-	const char *r;
+	struct cgroup_allowed allowed = { 0 };
 
 	if (!p)
 		return NULL;
-	r = refuse_one(p, LIST_CGROUPS, cgroup_path);
-	return r ?: refuse_units(p, cgroup_path);
+	return check_cgroup_path(p, cgroup_path, &allowed) ?: allow_lists_refusal(p, &allowed);
 }
 
 /* The cgroup path of each line of /proc/PID/cgroup ("ID:controllers:/path"). A
  * process passes when every deny rule misses all its paths, and every allow list
- * matches at least one of them. */
+ * matches at least one of them (so none can when no cgroup could be read). */
 static const char *refuse_cgroups_text(const struct policy *p, const char *cgroups)
 {
-	const char *allow_refusal = NULL;
-	bool allowed = false, any = false;
+	struct cgroup_allowed allowed = { 0 };
 
 	for (const char *line = cgroups; line && *line;) {
 		const char *nl = strchrnul(line, '\n');
@@ -456,39 +479,20 @@ static const char *refuse_cgroups_text(const struct policy *p, const char *cgrou
 		if (c2 && nl - c2 - 1 < PATH_MAX) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%.*s", (int)(nl - c2 - 1), c2 + 1);
-			any = true;
-			const char *r = policy_refuse_cgroup(p, path);
-			if (r && r != p->allow[LIST_CGROUPS].refusal &&
-			    r != p->allow[LIST_UNITS].refusal)
-				return r; /* a deny rule */
+			const char *r = check_cgroup_path(p, path, &allowed);
 			if (r)
-				allow_refusal = r;
-			else
-				allowed = true;
+				return r;
 		}
 		line = *nl ? nl + 1 : NULL;
 	}
-	if (allowed)
-		return NULL;
-	if (allow_refusal)
-		return allow_refusal;
-	/* No cgroup could be read (the process is gone, or no cgroups): an allow list
-	 * cannot be satisfied. */
-	if (!any && p->allow[LIST_CGROUPS].present)
-		return p->allow[LIST_CGROUPS].refusal;
-	if (!any && p->allow[LIST_UNITS].present)
-		return p->allow[LIST_UNITS].refusal;
-	return NULL;
+	return allow_lists_refusal(p, &allowed);
 }
 
 const char *policy_refuse_process(const struct policy *p, const char *comm, const char *cgroups)
 {
-	const char *r;
-
 	if (!p)
 		return NULL;
-	r = refuse_one(p, LIST_COMM, comm);
-	return r ?: refuse_cgroups_text(p, cgroups);
+	return refuse_one(p, LIST_COMM, comm) ?: refuse_cgroups_text(p, cgroups);
 }
 
 const char *policy_refuse_interface(const struct policy *p, const char *ifname)
@@ -501,19 +505,17 @@ const char *policy_refuse_interface(const struct policy *p, const char *ifname)
 const char *policy_refuse_netns(const struct policy *p, const char *netns_name,
 				const char *netns_path)
 {
-	const char *by_name, *by_path;
+	const char *r;
 
 	if (!p)
 		return NULL;
-	by_path = netns_path ? refuse_one(p, LIST_NETNS, netns_path) : NULL;
-	if (by_path && by_path != p->allow[LIST_NETNS].refusal)
-		return by_path;
-	by_name = netns_name ? refuse_one(p, LIST_NETNS, netns_name) : NULL;
-	if (by_name && by_name != p->allow[LIST_NETNS].refusal)
-		return by_name;
-	if (!p->allow[LIST_NETNS].present)
-		return NULL;
-	if ((netns_path && !by_path) || (netns_name && !by_name))
+	r = netns_path ? denied_by(p, LIST_NETNS, netns_path) : NULL;
+	if (!r && netns_name)
+		r = denied_by(p, LIST_NETNS, netns_name);
+	if (r || !p->allow[LIST_NETNS].present)
+		return r;
+	if ((netns_path && allow_matches(p, LIST_NETNS, netns_path)) ||
+	    (netns_name && allow_matches(p, LIST_NETNS, netns_name)))
 		return NULL;
 	return p->allow[LIST_NETNS].refusal;
 }
