@@ -332,14 +332,17 @@ stop_run "(k) ingress"
 
 ingress_scenario "$work/k2.yaml" both both ''
 start_run "$work/k2.yaml"
-if wait_ifb 20 && wait_ours a 5; then
+if wait_ifb 20 && wait_ours a 20; then
 	dur=$(rtt_min a 21 10.99.0.2)
 	echo "both delay 100ms: ping a->b $base -> $dur ms"
 	check "(k) both: each direction delayed, the RTT by 200 +- 20 ms" \
 		float_between "$(awk -v a="$dur" -v b="$base" 'BEGIN { print a - b }')" 180 220
 else
-	fail "(k) both: the fault never appeared"
+	# Seen once in CI (the apply was logged, then this): show what netns a held.
+	fail "(k) both: the fault never appeared (IFB $ifb: $(has_ifb && echo present || echo missing))"
 	show_log "$work/k2.yaml.log"
+	$TC -n a -d qdisc show | sed 's/^/    | /'
+	$IP -n a -o link show | sed 's/^/    | /'
 fi
 stop_run "(k) both"
 
