@@ -135,7 +135,9 @@ binomial_bounds() {
 }
 
 # ours NS: our netem (handle fa17:) is in NS's dump.
-ours() { $TC -n "$1" qdisc show | grep -q '^qdisc netem fa17: '; }
+# (Never `tc ... | grep -q` under pipefail: tc flushes each line, so grep -q exiting at
+# the first match can make tc die of SIGPIPE and the pipeline fail at random.)
+ours() { grep -q '^qdisc netem fa17: ' <<<"$($TC -n "$1" qdisc show)"; }
 
 # wait_ours NS SECONDS / wait_not_ours NS SECONDS: polls every 50 ms.
 wait_ours() {

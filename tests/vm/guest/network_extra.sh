@@ -49,7 +49,7 @@ spread() {
 }
 
 # ours_any NS: our root (netem, or prio when filtered) is in NS's dump.
-ours_any() { $TC -n "$1" qdisc show | grep -qE '^qdisc (netem|prio) fa17: '; }
+ours_any() { grep -qE '^qdisc (netem|prio) fa17: ' <<<"$($TC -n "$1" qdisc show)"; }
 wait_ours_any() {
 	local i
 	for ((i = 0; i < $2 * 20; i++)); do
@@ -238,7 +238,7 @@ abase=$(rtt_min a 21 10.99.0.2) || abase=''
 # The carrier of a new veth pair settles asynchronously (NO-CARRIER, state DOWN
 # for a moment): take d's picture once its link is up, at most 5 s later.
 for ((i = 0; i < 100; i++)); do
-	$IP -n d link show veth-d | grep -q 'state UP' && break
+	grep -q 'state UP' <<<"$($IP -n d link show veth-d)" && break
 	sleep 0.05
 done
 d_before=$($TC -n d -d qdisc show; $IP -n d link show)
@@ -290,7 +290,7 @@ wait_ifb() {
 wait_no_ifb() {
 	local i
 	for ((i = 0; i < $1 * 20; i++)); do
-		has_ifb || $TC -n a qdisc show dev veth-a | grep -q ingress || return 0
+		has_ifb || grep -q ingress <<<"$($TC -n a qdisc show dev veth-a)" || return 0
 		sleep 0.05
 	done
 	return 1

@@ -73,7 +73,7 @@ run() {
 }
 
 stamp() { sed -n "s/^\[ *+\([0-9.]*\)s\] .*$1.*/\1/p" "$2" | head -n1; }
-ours_gone() { ! $TC -n a qdisc show dev veth-a | grep -q '^qdisc netem fa17: '; }
+ours_gone() { ! grep -q '^qdisc netem fa17: ' <<<"$($TC -n a qdisc show dev veth-a)"; }
 
 # (a) p50 < 50ms fails.
 scenario "$work/fail.yaml" "p50 < 50ms" 4s
