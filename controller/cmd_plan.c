@@ -52,7 +52,28 @@ static size_t print_operations(const char *kind, const json_t *plan)
 					   "netem handle fa17:";
 		json_array_foreach(json_object_get(plan, "interfaces"), i, t) {
 			json_t *before = json_object_get(t, "before");
-			if (!json_is_false(json_object_get(t, "egress")))
+			bool egress = !json_is_false(json_object_get(t, "egress"));
+			if (egress && json_is_true(json_object_get(t, "shared")))
+				printf("      %s (ifindex %lld): share faultline's prio fa17: at the "
+				       "root with the filtered faults already there: slot %lld, "
+				       "netem %llx: on band %lld (fa17:%llx), u32 filters at pref "
+				       "%lld to %lld; remove them on revert, and the root with the "
+				       "last fault\n",
+				       str_of(t, "ifname"), int_of(t, "ifindex"), int_of(t, "slot"),
+				       int_of(t, "netem_handle") >> 16, int_of(t, "band"),
+				       int_of(t, "band"), int_of(t, "slot") * 4 + 1,
+				       int_of(t, "slot") * 4 + 4);
+			else if (egress && json_object_get(t, "slot"))
+				printf("      %s (ifindex %lld): replace root qdisc %s (handle %llx:) "
+				       "with prio handle fa17:, slot %lld: netem %llx: on band %lld "
+				       "(fa17:%llx) and u32 filters at pref %lld to %lld; restore "
+				       "it on revert\n",
+				       str_of(t, "ifname"), int_of(t, "ifindex"),
+				       str_of(before, "kind"), int_of(before, "handle") >> 16,
+				       int_of(t, "slot"), int_of(t, "netem_handle") >> 16,
+				       int_of(t, "band"), int_of(t, "band"),
+				       int_of(t, "slot") * 4 + 1, int_of(t, "slot") * 4 + 4);
+			else if (egress)
 				printf("      %s (ifindex %lld): replace root qdisc %s (handle %llx:) "
 				       "with %s, restore it on revert\n",
 				       str_of(t, "ifname"), int_of(t, "ifindex"),

@@ -41,6 +41,7 @@
 #include "net_netns.h"
 #include "net_qdisc.h"
 #include "net_rtnl.h"
+#include "net_slot.h"
 #include "parse.h"
 #include "policy.h"
 #include "protocol.h"
@@ -119,6 +120,15 @@ static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct
 {
 	char ifb[IFNAMSIZ];
 
+	net_ifb_name(link->ifindex, ifb);
+	if (net_link_by_name(links, nl, ifb) && net_has_ingress_qdisc(qs, nq, link->ifindex)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s: its ingress already goes through faultline's IFB "
+			   "%s, for another network fault; two faults never share an interface's "
+			   "ingress (filtered faults share its egress only)",
+			   link->name, ref->label, ifb);
+		return -EBUSY;
+	}
 	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
@@ -126,39 +136,81 @@ static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct
 			   link->name, ref->label);
 		return -EBUSY;
 	}
-	net_ifb_name(link->ifindex, ifb);
-	for (size_t i = 0; i < nl; i++)
-		if (streq(links[i].name, ifb)) {
-			errbuf_set(err, errlen,
-				   "interface %s in %s: the device name %s that faultline reserves "
-				   "for its ingress is taken (left by a crash? run faultline "
-				   "recover)",
-				   link->name, ref->label, ifb);
-			return -EBUSY;
-		}
+	if (net_link_by_name(links, nl, ifb)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s: the device name %s that faultline reserves "
+			   "for its ingress is taken (left by a crash? run faultline "
+			   "recover)",
+			   link->name, ref->label, ifb);
+		return -EBUSY;
+	}
 	return json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ? -ENOMEM : 0;
 }
 
-static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_link *links,
-			 size_t nl, const struct rtnl_qdisc *qs, size_t nq, unsigned direction,
+/* Whether a fault (filtered when filter) may put its egress on a root of ours,
+ * and in which slot (net_slot.h): filtered faults share our prio root; an
+ * unfiltered fault shares nothing, and the two kinds never merge. */
+static int pick_slot(int fd, const struct rtnl_link *link, const struct qdisc_root_verdict *v,
+		     const struct net_filter *filter, const struct netns_ref *ref,
+		     unsigned *ret_slot, char *err, size_t errlen)
+{
+	struct net_slots slots;
+	char h[16];
+	int r;
+
+	qdisc_handle_format(v->handle, h, sizeof(h));
+	if (!filter && streq(v->kind, NET_FAULT_FILTERED_KIND)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has faultline's %s %s at its root, for "
+			   "filtered network faults; an unfiltered fault cannot share it (give "
+			   "this fault a filter too, or run the two one after the other)",
+			   link->name, ref->label, v->kind, h);
+		return -EBUSY;
+	}
+	if (!filter) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has faultline's %s %s at its root: "
+			   "another unfiltered network fault is active on it (two unfiltered "
+			   "faults never share an interface; put both impairments in one fault, "
+			   "or give each a filter)",
+			   link->name, ref->label, v->kind, h);
+		return -EBUSY;
+	}
+	if (!streq(v->kind, NET_FAULT_FILTERED_KIND)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has faultline's %s %s at its root, for "
+			   "an unfiltered network fault; a filtered fault cannot share it (run "
+			   "the two one after the other, or give the other a filter too)",
+			   link->name, ref->label, v->kind, h);
+		return -EBUSY;
+	}
+	r = net_slots_query(fd, link->ifindex, &slots);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the filters of %s in %s: %s", link->name,
+			   ref->label, strerror(-r));
+		return r;
+	}
+	return net_slot_pick(&slots, filter->has_exclude, link->name, ref->label, ret_slot, err,
+			     errlen);
+}
+
+static int add_interface(json_t *list, int fd, const struct rtnl_link *link,
+			 const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
+			 size_t nq, unsigned direction, const struct net_filter *filter,
 			 const struct netns_ref *ref, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *entry = NULL;
 	struct qdisc_root_verdict v;
-	char h[16];
+	unsigned slot = 0;
 	int r;
 
 	qdisc_root_classify(qs, nq, link->ifindex, &v);
 	if (!(direction & NET_EGRESS)) {
 		/* The root is not touched; record it all the same, for plans. */
 	} else if (v.state == QDISC_ROOT_OURS) {
-		errbuf_set(err, errlen,
-			   "interface %s in %s already has faultline's %s %s at its root: "
-			   "another network fault is active on it (two faults never share an "
-			   "interface; put both impairments, or both filters, in one fault)",
-			   link->name, ref->label, v.kind,
-			   qdisc_handle_format(v.handle, h, sizeof(h)));
-		return -EBUSY;
+		r = pick_slot(fd, link, &v, filter, ref, &slot, err, errlen);
+		if (r < 0)
+			return r;
 	}
 	if ((direction & NET_EGRESS) && v.state == QDISC_ROOT_FOREIGN) {
 		errbuf_set(err, errlen,
@@ -171,6 +223,15 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 			  link->name, "egress", (direction & NET_EGRESS) != 0, "before", "kind",
 			  v.kind, "handle", (json_int_t)v.handle);
 	if (!entry)
+		return -ENOMEM;
+	/* The slot of the egress side (the IFB of the ingress side is new: slot 0),
+	 * with its handles spelled out for plans; apply and revert use only "slot". */
+	if (filter && (direction & NET_EGRESS) &&
+	    (json_object_set_new(entry, "slot", json_integer(slot)) < 0 ||
+	     json_object_set_new(entry, "band", json_integer(net_filter_slot_band(slot))) < 0 ||
+	     json_object_set_new(entry, "netem_handle", json_integer(net_filter_slot_netem(slot))) <
+		     0 ||
+	     json_object_set_new(entry, "shared", json_boolean(v.state == QDISC_ROOT_OURS)) < 0))
 		return -ENOMEM;
 	if (direction & NET_INGRESS) {
 		r = add_ingress(entry, link, links, nl, qs, nq, ref, err, errlen);
@@ -319,8 +380,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, &links[i], links, nl, qs, nq, direction, &ref, err,
-					  errlen);
+			r = add_interface(list, fd, &links[i], links, nl, qs, nq, direction,
+					  fv ? &filter : NULL, &ref, err, errlen);
 			if (r < 0)
 				return r;
 		}
@@ -336,7 +397,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 				   ref.label);
 			return -ENODEV;
 		}
-		r = add_interface(list, link, links, nl, qs, nq, direction, &ref, err, errlen);
+		r = add_interface(list, fd, link, links, nl, qs, nq, direction, fv ? &filter : NULL,
+				  &ref, err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -19,6 +19,7 @@
 #include "net_fault_impl.h"
 #include "net_ifb.h"
 #include "net_qdisc.h"
+#include "net_slot.h"
 #include "protocol.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
@@ -90,7 +91,14 @@ int net_state_read(const json_t *state, bool need_netem, struct net_state *ret, 
 	json_array_foreach(s.interfaces, i, e) {
 		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
 		const json_t *ifb = json_object_get(e, "ifb");
+		const json_t *slot = json_object_get(e, "slot");
 		char want[IFNAMSIZ];
+		if (slot &&
+		    (!s.filtered || !json_is_integer(slot) || json_integer_value(slot) < 0 ||
+		     json_integer_value(slot) >= NET_FILTER_SLOTS)) {
+			errbuf_set(err, errlen, "malformed slot in the network fault state");
+			return -EINVAL;
+		}
 		if (ifindex <= 0 || ifindex > INT32_MAX ||
 		    !net_ifname_valid(json_string_value(json_object_get(e, "ifname"))) ||
 		    (ifb &&
@@ -212,21 +220,25 @@ static int step(int fd, struct nl_msg *msg, const char *what, const char *module
 	return r;
 }
 
-/* The filtered layout of net_filter.h on one interface: the prio root (refused by
- * the kernel, EEXIST, unless a default is there), netem on its band, then the
- * exclusions and the matches. On failure the root goes again, taking whatever was
- * added under it, so the interface is as before. */
-static int apply_filtered(int fd, int ifindex, const char *ifname, const struct net_state *s,
-			  const struct psched *ps, char *err, size_t errlen)
+/* The slot of an interface of the plan (net_slot.h); plans written before slots
+ * existed have none: the layout they made is slot 0's. net_state_read() checked
+ * the range. */
+static unsigned entry_slot(const json_t *e)
 {
-	_cleanup_free_ struct net_u32_rule *rules = calloc(NET_FILTER_MAX_RULES, sizeof(*rules));
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	char kmsg[256];
-	int r, n;
+	return (unsigned)json_integer_value(json_object_get(e, "slot"));
+}
 
-	if (!rules)
-		return -ENOMEM;
-	r = net_build_prio_msg(ifindex, &msg);
+/* Our prio root on ifindex: created (the kernel refuses, EEXIST, unless a default
+ * is there), or found there already, for other filtered faults to share. */
+static int ensure_prio_root(int fd, int ifindex, const char *ifname, char *err, size_t errlen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	struct qdisc_root_verdict v;
+	char kmsg[256];
+	size_t nq = 0;
+	int r = net_build_prio_msg(ifindex, &msg);
+
 	if (r < 0)
 		return r;
 	r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
@@ -236,17 +248,46 @@ static int apply_filtered(int fd, int ifindex, const char *ifname, const struct 
 			   *kmsg ? ": " : "", kmsg);
 		return r;
 	}
-	if (r < 0) {
-		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
-		return r;
+	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
+		qdisc_root_classify(qs, nq, ifindex, &v);
+		if (v.state == QDISC_ROOT_OURS && streq(v.kind, NET_FAULT_FILTERED_KIND))
+			return 0; /* shared with the faults already in its slots */
 	}
-	nlmsg_free(TAKE_PTR(msg));
+	if (r < 0)
+		explain_add_error(r, kmsg, ifname, fd, ifindex, err, errlen);
+	return r;
+}
+
+/* The filtered layout of net_filter.h on one interface, in slot: the prio root
+ * (ours already, or created), netem on the slot's band, then the exclusions and
+ * the matches at the slot's preferences. On failure what this call added goes
+ * again: the slot's filters and netem, and the root when no other slot uses it. */
+static int apply_filtered(int fd, int ifindex, const char *ifname, const struct net_state *s,
+			  unsigned slot, const struct psched *ps, char *err, size_t errlen)
+{
+	_cleanup_free_ struct net_u32_rule *rules = calloc(NET_FILTER_MAX_RULES, sizeof(*rules));
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	char kmsg[256];
+	bool netem_added = false, deleted;
+	int r, n;
+
+	if (!rules)
+		return -ENOMEM;
+	r = ensure_prio_root(fd, ifindex, ifname, err, errlen);
+	if (r < 0)
+		return r;
 	r = net_build_qdisc_msg_at(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
-				   NET_FILTER_NETEM_HANDLE,
-				   TC_H_MAKE(NET_FAULT_HANDLE, NET_FILTER_NETEM_BAND),
+				   net_filter_slot_netem(slot),
+				   TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(slot)),
 				   NET_FAULT_KIND, &s->netem, ps, &msg);
 	if (r >= 0)
 		r = step(fd, msg, "netem", "sch_netem", ifname, err, errlen);
+	if (r == -EEXIST)
+		errbuf_set(err, errlen,
+			   "interface %s: slot %u of faultline's prio fa17: was taken by another "
+			   "filtered fault since validation",
+			   ifname, slot);
+	netem_added = r >= 0;
 	for (int side = 0; r >= 0 && side < 2; side++) {
 		bool exclude = side == 0;
 		if (exclude && !s->filter.has_exclude)
@@ -257,30 +298,50 @@ static int apply_filtered(int fd, int ifindex, const char *ifname, const struct 
 		for (int i = 0; r >= 0 && i < n; i++) {
 			nlmsg_free(TAKE_PTR(msg));
 			r = net_build_u32_msg(
-				ifindex, NET_FAULT_HANDLE, net_filter_pref(&rules[i], exclude),
-				&rules[i],
-				TC_H_MAKE(NET_FAULT_HANDLE,
-					  exclude ? NET_FILTER_PASS_BAND : NET_FILTER_NETEM_BAND),
+				ifindex, NET_FAULT_HANDLE,
+				net_filter_pref(&rules[i], exclude, slot), &rules[i],
+				TC_H_MAKE(NET_FAULT_HANDLE, exclude ? NET_FILTER_PASS_BAND :
+								      net_filter_slot_band(slot)),
 				&msg);
 			if (r >= 0)
 				r = step(fd, msg, "a u32 filter", "cls_u32", ifname, err, errlen);
 		}
 	}
-	if (r < 0)
-		(void)delete_ours(fd, ifindex, NET_FAULT_FILTERED_KIND, kmsg, sizeof(kmsg));
+	if (r < 0) {
+		/* Never the slot's objects when its netem was not ours to add: they
+		 * are another fault's then. */
+		if (netem_added)
+			(void)net_slot_remove(fd, ifindex, slot, kmsg, sizeof(kmsg));
+		(void)net_slot_release_root(fd, ifindex, &deleted, kmsg, sizeof(kmsg));
+	}
 	return r;
+}
+
+/* Undoes our egress on ifindex: the root, or the slot (and the root when it was
+ * the last). Best effort. */
+static void unapply_root(int fd, int ifindex, const struct net_state *s, unsigned slot)
+{
+	char kmsg[256];
+	bool deleted;
+
+	if (!s->filtered) {
+		(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+		return;
+	}
+	(void)net_slot_remove(fd, ifindex, slot, kmsg, sizeof(kmsg));
+	(void)net_slot_release_root(fd, ifindex, &deleted, kmsg, sizeof(kmsg));
 }
 
 /* Our root on ifindex: netem, or the filtered prio. */
 static int apply_root(int fd, int ifindex, const char *ifname, const struct net_state *s,
-		      const struct psched *ps, char *err, size_t errlen)
+		      unsigned slot, const struct psched *ps, char *err, size_t errlen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
 	char kmsg[256];
 	int r;
 
 	if (s->filtered)
-		return apply_filtered(fd, ifindex, ifname, s, ps, err, errlen);
+		return apply_filtered(fd, ifindex, ifname, s, slot, ps, err, errlen);
 	r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, &s->netem, ps,
 				&msg);
 	if (r >= 0)
@@ -307,7 +368,7 @@ static void unapply_interface(int fd, const json_t *e, const struct net_state *s
 	if (ifb)
 		(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
 	if (entry_egress(e))
-		(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+		unapply_root(fd, ifindex, s, entry_slot(e));
 }
 
 /* One interface of the plan: the egress root, then the ingress through its IFB.
@@ -323,7 +384,7 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 	int r, ifb_index = 0;
 
 	if (entry_egress(e)) {
-		r = apply_root(fd, ifindex, ifname, s, ps, err, errlen);
+		r = apply_root(fd, ifindex, ifname, s, entry_slot(e), ps, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -333,7 +394,8 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 	 * touched: net_ifb_create() fails with EEXIST before anything else. */
 	r = net_ifb_create(fd, ifb, &ifb_index, err, errlen);
 	if (r >= 0) {
-		r = apply_root(fd, ifb_index, ifb, s, ps, err, errlen);
+		/* The IFB is new, and only this fault's: slot 0. */
+		r = apply_root(fd, ifb_index, ifb, s, 0, ps, err, errlen);
 		if (r >= 0)
 			r = net_ifb_redirect(fd, ifindex, ifname, ifb_index, err, errlen);
 		if (r < 0)
@@ -341,7 +403,7 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 	}
 	if (r < 0) {
 		if (entry_egress(e))
-			(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
+			unapply_root(fd, ifindex, s, entry_slot(e));
 		return r;
 	}
 	return json_object_set_new(e, "ifb_ifindex", json_integer(ifb_index)) < 0 ? -ENOMEM : 0;
@@ -405,13 +467,45 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	return 0;
 }
 
+/* The filtered egress of one interface, root ours: its slot, then the root when
+ * the kernel shows no other slot in use. Returns the result for the report. */
+static int revert_slot(int fd, int ifindex, const char *name, unsigned slot,
+		       const char **ret_result, char *err, size_t errlen)
+{
+	struct net_slots slots;
+	char why[256];
+	bool deleted;
+	int r = net_slots_query(fd, ifindex, &slots);
+
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the filters of %s: %s", name, strerror(-r));
+		return r;
+	}
+	if (slots.used & (1U << slot)) {
+		r = net_slot_remove(fd, ifindex, slot, why, sizeof(why));
+		if (r < 0) {
+			errbuf_set(err, errlen, "%s: %s", name, why);
+			return r;
+		}
+	}
+	/* Also after a crash that left the root alone, before any slot was used. */
+	r = net_slot_release_root(fd, ifindex, &deleted, why, sizeof(why));
+	if (r < 0) {
+		errbuf_set(err, errlen, "%s: %s", name, why);
+		return r;
+	}
+	*ret_result = slots.used & (1U << slot) ? "reverted" : "not_present";
+	return 0;
+}
+
 /* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const char *kind, const struct rtnl_link *links,
-		      size_t nl, const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
-		      size_t errlen)
+static int revert_one(int fd, const json_t *e, const struct net_state *s,
+		      const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
+		      size_t nq, json_t *report, char *err, size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *name = json_string_value(json_object_get(e, "ifname"));
+	const char *kind = s->root_kind;
 	struct qdisc_root_verdict v = { 0 };
 	const char *result;
 	char kmsg[256];
@@ -426,6 +520,10 @@ static int revert_one(int fd, const json_t *e, const char *kind, const struct rt
 		} else if (v.state == QDISC_ROOT_FOREIGN) {
 			/* Someone replaced ours: theirs is not ours to delete. */
 			result = "replaced";
+		} else if (s->filtered && streq(v.kind, NET_FAULT_FILTERED_KIND)) {
+			r = revert_slot(fd, ifindex, name, entry_slot(e), &result, err, errlen);
+			if (r < 0)
+				return r;
 		} else {
 			r = delete_ours(fd, ifindex, kind, kmsg, sizeof(kmsg));
 			if (r < 0 && r != -ENODEV && r != -EINVAL && r != -ENOENT) {
@@ -436,9 +534,10 @@ static int revert_one(int fd, const json_t *e, const char *kind, const struct rt
 			result = r == 0 ? "reverted" : "not_present";
 		}
 	}
-	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?}", "ifname", name, "ifindex",
-						ifindex, "result", result, "found",
-						streq(result, "replaced") ? v.why : NULL));
+	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?, s:o?}", "ifname", name,
+						"ifindex", ifindex, "result", result, "found",
+						streq(result, "replaced") ? v.why : NULL, "slot",
+						s->filtered ? json_integer(entry_slot(e)) : NULL));
 	return 0;
 }
 
@@ -501,7 +600,7 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		first = first ?: r;
 		if (!entry_egress(e))
 			continue;
-		r = revert_one(fd, e, s.root_kind, links, nl, qs, nq, list, err, errlen);
+		r = revert_one(fd, e, &s, links, nl, qs, nq, list, err, errlen);
 		first = first ?: r;
 	}
 	if (first < 0)
@@ -517,12 +616,39 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		return r;
 	}
 	json_array_foreach(s.interfaces, i, e) {
+		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
+		const char *name = json_string_value(json_object_get(e, "ifname"));
 		struct qdisc_root_verdict v;
-		qdisc_root_classify(qs, nq, (int)json_integer_value(json_object_get(e, "ifindex")),
-				    &v);
-		if (v.state == QDISC_ROOT_OURS && streq(v.kind, s.root_kind)) {
+		struct net_slots slots;
+		qdisc_root_classify(qs, nq, ifindex, &v);
+		if (v.state != QDISC_ROOT_OURS || !streq(v.kind, s.root_kind))
+			continue;
+		if (!s.filtered) {
 			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
-				   s.root_kind, json_string_value(json_object_get(e, "ifname")));
+				   s.root_kind, name);
+			return -EIO;
+		}
+		/* A shared prio stays while another slot uses it; our slot must be
+		 * gone, and the root with it when it was the last. */
+		r = net_slots_query(fd, ifindex, &slots);
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read back the filters of %s: %s", name,
+				   strerror(-r));
+			return r;
+		}
+		if (entry_egress(e) && !json_is_false(json_object_get(e, "applied")) &&
+		    (slots.used & (1U << entry_slot(e)))) {
+			errbuf_set(err, errlen,
+				   "slot %u is still on the prio fa17: of %s after "
+				   "its delete",
+				   entry_slot(e), name);
+			return -EIO;
+		}
+		if (!slots.used && !slots.other) {
+			errbuf_set(err, errlen,
+				   "prio fa17: is still at the root of %s with no "
+				   "fault left in it",
+				   name);
 			return -EIO;
 		}
 	}

@@ -376,9 +376,10 @@ int net_filter_expand(const struct net_filter_set *s, struct net_u32_rule *rules
 	return (int)n;
 }
 
-uint16_t net_filter_pref(const struct net_u32_rule *r, bool exclude)
+uint16_t net_filter_pref(const struct net_u32_rule *r, bool exclude, unsigned slot)
 {
-	return (uint16_t)((exclude ? 1 : 3) + (r->eth_proto == ETH_P_IPV6));
+	return (uint16_t)(slot * NET_FILTER_PREFS_PER_SLOT + (exclude ? 1 : 3) +
+			  (r->eth_proto == ETH_P_IPV6));
 }
 
 int net_build_u32_msg(int ifindex, uint32_t parent, uint16_t pref, const struct net_u32_rule *rule,

@@ -3,18 +3,24 @@
  * Filters of the network fault (design §4): which packets of an interface pass the
  * fault's netem. Pure: JSON in, u32 selectors and netlink requests out, no I/O.
  *
- * A filtered fault puts a classful root on the interface instead of netem:
+ * A filtered fault puts a classful root on the interface instead of netem, and
+ * up to NET_FILTER_SLOTS filtered faults share it, each in a slot k of its own
+ * (net_slot.h):
  *
- *   prio fa17: root bands 4 (the default priomap: only bands 1..3 are ever chosen
- *   |                         by priority, so unmatched traffic never meets netem)
- *   +- fa17:1 .. fa17:3       the kernel's pfifo children, as under any prio
- *   +- fa17:4  netem fa18:    the fault
- *   filters at fa17: (u32, all terminal):
- *     pref 1 (ip) / 2 (ipv6)  exclusions  -> classid fa17:2 (the best-effort band)
- *     pref 3 (ip) / 4 (ipv6)  matches     -> classid fa17:4 (netem)
+ *   prio fa17: root bands 11 (the default priomap: only bands 1..3 are ever chosen
+ *   |                          by priority, so unmatched traffic never meets netem)
+ *   +- fa17:1 .. fa17:3        the kernel's pfifo children, as under any prio
+ *   +- fa17:(4+k) netem fa18+k:  the fault of slot k (fa18: for slot 0, fa19: ...)
+ *   filters at fa17: (u32, all terminal), for slot k:
+ *     pref 4k+1 (ip) / 4k+2 (ipv6)  exclusions  -> classid fa17:2 (best-effort band)
+ *     pref 4k+3 (ip) / 4k+4 (ipv6)  matches     -> classid fa17:(4+k) (its netem)
  *
- * The kernel runs filters by preference, so exclusions win. Within a preference
- * every u32 node is terminal: the first selector that matches decides.
+ * The kernel runs filters by preference, so exclusions win, and a lower slot's
+ * filters come before a higher one's: a packet that two faults match meets only
+ * the netem of the lower slot. Within a preference every u32 node is terminal:
+ * the first selector that matches decides. An exclusion is terminal as well, so
+ * it would also hide its packets from the other slots' filters: a fault with
+ * exclusions therefore never shares the root (validation refuses it).
  *
  * The filter object (params "filter", untrusted):
  *   dst, src    ["CIDR", ...]   IPv4 or IPv6, 1 to 16; "10.0.0.3" is a /32, "fd00::1"
@@ -47,11 +53,14 @@ struct nl_msg;
 #define NET_FILTER_MAX_RULES 256 /* u32 nodes per fault, matches and exclusions */
 #define NET_FILTER_MAX_KEYS 12 /* per selector: v6 src + dst + proto + ports = 11 */
 
-/* Handles under the filtered root (the prio has NET_FAULT_HANDLE). */
+/* Handles under the filtered root (the prio has NET_FAULT_HANDLE). Slot k has the
+ * netem NET_FILTER_NETEM_HANDLE + (k << 16) on band NET_FILTER_NETEM_BAND + k. */
+#define NET_FILTER_SLOTS 8 /* filtered faults per interface: fa18: .. fa1f: */
 #define NET_FILTER_NETEM_HANDLE 0xfa180000U
-#define NET_FILTER_BANDS 4
-#define NET_FILTER_NETEM_BAND 4 /* fa17:4 */
+#define NET_FILTER_NETEM_BAND 4 /* fa17:4, slot 0's */
+#define NET_FILTER_BANDS (NET_FILTER_NETEM_BAND - 1 + NET_FILTER_SLOTS)
 #define NET_FILTER_PASS_BAND 2 /* fa17:2, where exclusions go */
+#define NET_FILTER_PREFS_PER_SLOT 4
 #define NET_FILTER_ROOT_KIND "prio"
 
 struct net_cidr {
@@ -105,8 +114,19 @@ int net_filter_from_json(const json_t *v, struct net_filter *ret, char *err, siz
 int net_filter_expand(const struct net_filter_set *s, struct net_u32_rule *rules, size_t max,
 		      char *err, size_t errlen);
 
-/* The filter preference of a rule: exclusions 1 (ip) and 2 (ipv6), matches 3, 4. */
-uint16_t net_filter_pref(const struct net_u32_rule *r, bool exclude);
+/* The filter preference of a rule in slot: exclusions 4 slot + 1 (ip) and + 2
+ * (ipv6), matches + 3 and + 4. */
+uint16_t net_filter_pref(const struct net_u32_rule *r, bool exclude, unsigned slot);
+
+/* The netem handle (fa18+slot:) and the prio band (4+slot) of slot. */
+static inline uint32_t net_filter_slot_netem(unsigned slot)
+{
+	return NET_FILTER_NETEM_HANDLE + (slot << 16);
+}
+static inline unsigned net_filter_slot_band(unsigned slot)
+{
+	return NET_FILTER_NETEM_BAND + slot;
+}
 
 /* RTM_NEWTFILTER for rule at parent NET_FAULT_HANDLE of ifindex, u32, terminal,
  * classid fa17:band. Returns 0 and a new message (nlmsg_free() it) or -ENOMEM. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "net_rtnl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -219,10 +221,13 @@ int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen)
 
 typedef int (*rtnl_dump_fn)(const struct nlmsghdr *h, void *userdata);
 
-/* One dump of type; fn sees each message of the answer. -EINTR when the kernel
- * flagged the dump as inconsistent. */
-static int rtnl_dump_once(int fd, uint16_t type, size_t hdrlen, rtnl_dump_fn fn, void *userdata)
+/* One dump of type; fn sees each message of the answer. The family header is
+ * hdr[0..hdrlen), or all zero (every object of the namespace) when hdr is NULL.
+ * -EINTR when the kernel flagged the dump as inconsistent. */
+static int rtnl_dump_once(int fd, uint16_t type, const void *hdr, size_t hdrlen, rtnl_dump_fn fn,
+			  void *userdata)
 {
+	void *p;
 	_cleanup_free_ char *buf = malloc(RTNL_RECV_BUF);
 	struct nl_msg *msg;
 	bool interrupted = false;
@@ -235,11 +240,13 @@ static int rtnl_dump_once(int fd, uint16_t type, size_t hdrlen, rtnl_dump_fn fn,
 	msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
-	/* An all-zero family header: every object of the namespace. */
-	if (!nlmsg_reserve(msg, hdrlen, NLMSG_ALIGNTO)) {
+	p = nlmsg_reserve(msg, hdrlen, NLMSG_ALIGNTO);
+	if (!p) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
+	if (hdr)
+		memcpy(p, hdr, hdrlen);
 	r = rtnl_send(fd, msg, &seq);
 	nlmsg_free(msg);
 	if (r < 0)
@@ -305,14 +312,14 @@ static int collect_qdisc(const struct nlmsghdr *h, void *userdata)
 	return grow_push(userdata, &q);
 }
 
-static int rtnl_dump(int fd, uint16_t type, size_t hdrlen, rtnl_dump_fn fn, size_t size, void **ret,
-		     size_t *ret_n)
+static int rtnl_dump(int fd, uint16_t type, const void *hdr, size_t hdrlen, rtnl_dump_fn fn,
+		     size_t size, void **ret, size_t *ret_n)
 {
 	int r = -EAGAIN;
 
 	for (int i = 0; i < RTNL_DUMP_TRIES; i++) {
 		struct grow g = { .size = size };
-		r = rtnl_dump_once(fd, type, hdrlen, fn, &g);
+		r = rtnl_dump_once(fd, type, hdr, hdrlen, fn, &g);
 		if (r == 0) {
 			*ret = g.items;
 			*ret_n = g.n;
@@ -327,14 +334,43 @@ static int rtnl_dump(int fd, uint16_t type, size_t hdrlen, rtnl_dump_fn fn, size
 
 int rtnl_dump_links(int fd, struct rtnl_link **ret, size_t *ret_n)
 {
-	return rtnl_dump(fd, RTM_GETLINK, sizeof(struct ifinfomsg), collect_link,
+	return rtnl_dump(fd, RTM_GETLINK, NULL, sizeof(struct ifinfomsg), collect_link,
 			 sizeof(struct rtnl_link), (void **)ret, ret_n);
 }
 
 int rtnl_dump_qdiscs(int fd, struct rtnl_qdisc **ret, size_t *ret_n)
 {
-	return rtnl_dump(fd, RTM_GETQDISC, sizeof(struct tcmsg), collect_qdisc,
+	return rtnl_dump(fd, RTM_GETQDISC, NULL, sizeof(struct tcmsg), collect_qdisc,
 			 sizeof(struct rtnl_qdisc), (void **)ret, ret_n);
+}
+
+static int collect_filter(const struct nlmsghdr *h, void *userdata)
+{
+	struct rtnl_filter f;
+
+	if (h->nlmsg_type != RTM_NEWTFILTER || rtnl_parse_filter(h, &f) < 0)
+		return 0;
+	return grow_push(userdata, &f);
+}
+
+int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter **ret, size_t *ret_n)
+{
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = parent,
+	};
+	int r = rtnl_dump(fd, RTM_GETTFILTER, &tcm, sizeof(tcm), collect_filter,
+			  sizeof(struct rtnl_filter), (void **)ret, ret_n);
+
+	/* The kernel answers a dump at a parent that does not exist (our root is
+	 * gone) with an empty dump on current kernels, an error on older ones. */
+	if (r == -EINVAL || r == -ENOENT) {
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	return r;
 }
 
 /* A string attribute, NUL-terminated within its payload, into out. */
@@ -383,5 +419,26 @@ int rtnl_parse_qdisc(const struct nlmsghdr *h, struct rtnl_qdisc *ret)
 	if (q.ifindex <= 0 || attr_string(tb[TCA_KIND], q.kind, sizeof(q.kind)) < 0)
 		return -EBADMSG;
 	*ret = q;
+	return 0;
+}
+
+int rtnl_parse_filter(const struct nlmsghdr *h, struct rtnl_filter *ret)
+{
+	struct nlattr *tb[TCA_MAX + 1];
+	struct rtnl_filter f = { 0 };
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)) ||
+	    nlmsg_parse((struct nlmsghdr *)h, sizeof(struct tcmsg), tb, TCA_MAX, NULL) < 0 ||
+	    !tb[TCA_KIND])
+		return -EBADMSG;
+	const struct tcmsg *t = NLMSG_DATA(h);
+	f.ifindex = t->tcm_ifindex;
+	f.parent = t->tcm_parent;
+	f.handle = t->tcm_handle;
+	f.pref = (uint16_t)(TC_H_MAJ(t->tcm_info) >> 16);
+	f.protocol = ntohs((uint16_t)TC_H_MIN(t->tcm_info));
+	if (f.ifindex <= 0 || attr_string(tb[TCA_KIND], f.kind, sizeof(f.kind)) < 0)
+		return -EBADMSG;
+	*ret = f;
 	return 0;
 }

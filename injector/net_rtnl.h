@@ -36,6 +36,16 @@ struct rtnl_qdisc {
 	char kind[IFNAMSIZ]; /* TCA_KIND: "netem", "noqueue", ... */
 };
 
+/* One filter node from an RTM_GETTFILTER dump. */
+struct rtnl_filter {
+	int ifindex;
+	uint32_t parent; /* the qdisc it hangs on */
+	uint32_t handle; /* the node's (u32: 800:0:800 ...) */
+	uint16_t pref; /* tc's "pref" (prio) */
+	uint16_t protocol; /* host order: ETH_P_IP, ETH_P_IPV6, ... */
+	char kind[IFNAMSIZ]; /* "u32", ... */
+};
+
 /* One link from an RTM_GETLINK dump. */
 struct rtnl_link {
 	int ifindex;
@@ -67,11 +77,17 @@ int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen);
 int rtnl_dump_links(int fd, struct rtnl_link **ret, size_t *ret_n);
 int rtnl_dump_qdiscs(int fd, struct rtnl_qdisc **ret, size_t *ret_n);
 
+/* Dumps the filters of ifindex attached at parent (a qdisc handle). An absent
+ * parent is an empty dump. Same contract as above. */
+int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter **ret,
+		      size_t *ret_n);
+
 /* Parsers for one message of a dump, pure and exposed for the unit tests. They
  * return 0 and fill *ret, or -EBADMSG when the message is not a well-formed
  * RTM_NEWLINK / RTM_NEWQDISC (a missing name or kind included). */
 int rtnl_parse_link(const struct nlmsghdr *h, struct rtnl_link *ret);
 int rtnl_parse_qdisc(const struct nlmsghdr *h, struct rtnl_qdisc *ret);
+int rtnl_parse_filter(const struct nlmsghdr *h, struct rtnl_filter *ret);
 
 /* Reads an NLMSG_ERROR message: returns its error (0 for an acknowledgement, or
  * -errno), and copies the extended ack's NLMSGERR_ATTR_MSG, if any, into msg

@@ -149,8 +149,11 @@ static void test_expand(void **state)
 	expect_key(&rules[0], 4, 0x00001fff, 0);
 	expect_key(&rules[0], 20, 0x0000ffff, 5001);
 	expect_key(&rules[1], 8, 0x00ff0000, 0x00110000); /* udp */
-	assert_int_equal(net_filter_pref(&rules[0], false), 3);
-	assert_int_equal(net_filter_pref(&rules[0], true), 1);
+	assert_int_equal(net_filter_pref(&rules[0], false, 0), 3);
+	assert_int_equal(net_filter_pref(&rules[0], true, 0), 1);
+	/* Slot k's preferences are 4k+1 .. 4k+4, after every lower slot's. */
+	assert_int_equal(net_filter_pref(&rules[0], false, 1), 7);
+	assert_int_equal(net_filter_pref(&rules[0], true, 7), 29);
 
 	/* IPv6 tcp: dst in four words from 24, next header at byte 6, ports at 40. */
 	assert_int_equal(rules[2].eth_proto, ETH_P_IPV6);
@@ -160,7 +163,8 @@ static void test_expand(void **state)
 	expect_key(&rules[2], 36, 0xffffffff, 2);
 	expect_key(&rules[2], 4, 0x0000ff00, 0x00000600);
 	expect_key(&rules[2], 40, 0x0000ffff, 5001);
-	assert_int_equal(net_filter_pref(&rules[2], false), 4);
+	assert_int_equal(net_filter_pref(&rules[2], false, 0), 4);
+	assert_int_equal(net_filter_pref(&rules[2], false, 7), 32);
 
 	/* A /20 and a v6 /36: only the words the prefix reaches, masked. */
 	assert_int_equal(parse("{\"src\": [\"172.16.16.0/20\", \"2001:db8:f000::/36\"], "
@@ -252,8 +256,12 @@ static void test_messages(void **state)
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "prio");
 	const struct tc_prio_qopt *q = nla_data(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_len(tb[TCA_OPTIONS]), sizeof(*q));
-	assert_int_equal(q->bands, 4);
-	/* No priority maps to band 4 (index 3): only the filters reach netem. */
+	/* Three bands of prio's own, then one per slot: 11. */
+	assert_int_equal(q->bands, 3 + NET_FILTER_SLOTS);
+	assert_int_equal(net_filter_slot_band(NET_FILTER_SLOTS - 1), q->bands);
+	assert_int_equal(net_filter_slot_netem(1), 0xfa190000);
+	/* No priority maps to band 4 (index 3) or above: only the filters reach a
+	 * netem. */
 	for (size_t i = 0; i <= TC_PRIO_MAX; i++)
 		assert_true(q->priomap[i] < NET_FILTER_NETEM_BAND - 1);
 	nlmsg_free(msg);

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "net_slot.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "net_filter.h"
+#include "net_qdisc.h"
+#include "protocol.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
+
+void net_slots_read(const struct rtnl_qdisc *qs, size_t nq, const struct rtnl_filter *fs, size_t nf,
+		    int ifindex, struct net_slots *ret)
+{
+	struct net_slots s = { 0 };
+
+	for (size_t i = 0; i < nq; i++)
+		for (unsigned k = 0; k < NET_FILTER_SLOTS; k++)
+			if (qs[i].ifindex == ifindex && qs[i].handle == net_filter_slot_netem(k))
+				s.used |= 1U << k;
+	for (size_t i = 0; i < nf; i++) {
+		unsigned pref = fs[i].pref, k;
+		if (fs[i].ifindex != ifindex || fs[i].parent != NET_FAULT_HANDLE)
+			continue;
+		if (pref == 0 || pref > NET_FILTER_SLOTS * NET_FILTER_PREFS_PER_SLOT) {
+			s.other++;
+			continue;
+		}
+		k = (pref - 1) / NET_FILTER_PREFS_PER_SLOT;
+		s.used |= 1U << k;
+		if ((pref - 1) % NET_FILTER_PREFS_PER_SLOT < 2)
+			s.excluding |= 1U << k;
+	}
+	*ret = s;
+}
+
+int net_slots_query(int fd, int ifindex, struct net_slots *ret)
+{
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	_cleanup_free_ struct rtnl_filter *fs = NULL;
+	size_t nq = 0, nf = 0;
+	int r = rtnl_dump_qdiscs(fd, &qs, &nq);
+
+	if (r >= 0)
+		r = rtnl_dump_filters(fd, ifindex, NET_FAULT_HANDLE, &fs, &nf);
+	if (r < 0)
+		return r;
+	net_slots_read(qs, nq, fs, nf, ifindex, ret);
+	return 0;
+}
+
+int net_slot_pick(const struct net_slots *s, bool has_exclude, const char *ifname,
+		  const char *label, unsigned *ret_slot, char *err, size_t errlen)
+{
+	unsigned k;
+
+	if (s->used && has_exclude) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has a filtered faultline fault; a fault "
+			   "with exclusions cannot share an interface (its exclusions would "
+			   "hide packets from the other fault's filters)",
+			   ifname, label);
+		return -EBUSY;
+	}
+	if (s->excluding) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has a filtered faultline fault with "
+			   "exclusions (slot %u); no other fault can share that interface",
+			   ifname, label, (unsigned)__builtin_ctz(s->excluding));
+		return -EBUSY;
+	}
+	for (k = 0; k < NET_FILTER_SLOTS; k++)
+		if (!(s->used & (1U << k)))
+			break;
+	if (k == NET_FILTER_SLOTS) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s already has %d filtered faultline faults, the "
+			   "most that can share an interface",
+			   ifname, label, NET_FILTER_SLOTS);
+		return -EBUSY;
+	}
+	*ret_slot = k;
+	return 0;
+}
+
+int net_build_delfilter_msg(int ifindex, uint16_t pref, uint16_t protocol, struct nl_msg **ret)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_parent = NET_FAULT_HANDLE,
+		/* Handle 0 with a pref: the whole instance at that pref. A pref of 0
+		 * would be every filter of the qdisc: never sent. */
+		.tcm_info = TC_H_MAKE((uint32_t)pref << 16, htons(protocol)),
+	};
+
+	if (pref == 0)
+		return -EINVAL;
+	msg = nlmsg_alloc_size(128);
+	if (!msg || !nlmsg_put(msg, 0, 0, RTM_DELTFILTER, 0, 0) ||
+	    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, TCA_KIND, "u32") < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(msg);
+	return 0;
+}
+
+/* Sends msg; absent (ENOENT, or EINVAL when the parent is gone) is success. */
+static int delete_quietly(int fd, struct nl_msg *msg, const char *what, unsigned slot, char *err,
+			  size_t errlen)
+{
+	char kmsg[256];
+	int r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+
+	if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
+		return 0;
+	if (r < 0)
+		errbuf_set(err, errlen, "cannot delete %s of slot %u: %s%s%s", what, slot,
+			   strerror(-r), *kmsg ? ": " : "", kmsg);
+	return r;
+}
+
+int net_slot_remove(int fd, int ifindex, unsigned slot, char *err, size_t errlen)
+{
+	static const uint16_t protos[] = { ETH_P_IP, ETH_P_IPV6 };
+	struct net_u32_rule probe = { 0 };
+	int r;
+
+	if (slot >= NET_FILTER_SLOTS)
+		return -EINVAL;
+	for (int exclude = 0; exclude < 2; exclude++)
+		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
+			_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+			probe.eth_proto = protos[p];
+			r = net_build_delfilter_msg(ifindex, net_filter_pref(&probe, exclude, slot),
+						    protos[p], &msg);
+			if (r >= 0)
+				r = delete_quietly(fd, msg, "a u32 filter", slot, err, errlen);
+			if (r < 0)
+				return r;
+		}
+	{
+		_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+		struct tcmsg tcm = {
+			.tcm_family = AF_UNSPEC,
+			.tcm_ifindex = ifindex,
+			.tcm_handle = net_filter_slot_netem(slot),
+			.tcm_parent = TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(slot)),
+		};
+		msg = nlmsg_alloc_size(128);
+		if (!msg || !nlmsg_put(msg, 0, 0, RTM_DELQDISC, 0, 0) ||
+		    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+		    nla_put_string(msg, TCA_KIND, NET_FAULT_KIND) < 0)
+			return -ENOMEM;
+		return delete_quietly(fd, msg, "the netem", slot, err, errlen);
+	}
+}
+
+int net_slot_release_root(int fd, int ifindex, bool *ret_deleted, char *err, size_t errlen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	struct net_slots s;
+	struct tcmsg tcm = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = ifindex,
+		.tcm_handle = NET_FAULT_HANDLE,
+		.tcm_parent = TC_H_ROOT,
+	};
+	char kmsg[256];
+	int r = net_slots_query(fd, ifindex, &s);
+
+	*ret_deleted = false;
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the filters of interface %d: %s", ifindex,
+			   strerror(-r));
+		return r;
+	}
+	if (s.used || s.other)
+		return 0; /* another fault's slot, or a filter we did not add */
+	msg = nlmsg_alloc_size(128);
+	if (!msg || !nlmsg_put(msg, 0, 0, RTM_DELQDISC, 0, 0) ||
+	    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, TCA_KIND, NET_FAULT_FILTERED_KIND) < 0)
+		return -ENOMEM;
+	r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
+	if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
+		return 0; /* not there, or not ours (the kernel checked kind and handle) */
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot delete prio fa17:: %s%s%s", strerror(-r),
+			   *kmsg ? ": " : "", kmsg);
+		return r;
+	}
+	*ret_deleted = true;
+	return 0;
+}
