@@ -620,6 +620,11 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		const char *name = json_string_value(json_object_get(e, "ifname"));
 		struct qdisc_root_verdict v;
 		struct net_slots slots;
+		/* An ingress-only entry never touched the root: what is there belongs
+		 * to another fault (the egress of this interface may be impaired by
+		 * one while this fault impairs its ingress). */
+		if (!entry_egress(e))
+			continue;
 		qdisc_root_classify(qs, nq, ifindex, &v);
 		if (v.state != QDISC_ROOT_OURS || !streq(v.kind, s.root_kind))
 			continue;
@@ -636,18 +641,16 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 				   strerror(-r));
 			return r;
 		}
-		if (entry_egress(e) && !json_is_false(json_object_get(e, "applied")) &&
+		if (!json_is_false(json_object_get(e, "applied")) &&
 		    (slots.used & (1U << entry_slot(e)))) {
 			errbuf_set(err, errlen,
-				   "slot %u is still on the prio fa17: of %s after "
-				   "its delete",
+				   "slot %u is still on the prio fa17: of %s after its delete",
 				   entry_slot(e), name);
 			return -EIO;
 		}
 		if (!slots.used && !slots.other) {
 			errbuf_set(err, errlen,
-				   "prio fa17: is still at the root of %s with no "
-				   "fault left in it",
+				   "prio fa17: is still at the root of %s with no fault left in it",
 				   name);
 			return -EIO;
 		}

@@ -9,4 +9,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${FAULTLINED_BIN:?set by ctest}"
 : "${FAULTLINE_BIN:?set by ctest}"
 exec "$here/run-vm.sh" --timeout 840 --file "$here/guest/network_extra.sh:/test/network_extra.sh" \
+	--file "$here/guest/network_share.sh:/test/network_share.sh" \
 	"$here/guest/network.sh" sch_netem sch_htb sch_prio cls_u32 sch_ingress act_mirred ifb veth

@@ -87,8 +87,8 @@ if wait_ours_any a 20; then
 	f=$($TC -n a filter show dev veth-a)
 	echo "$q"
 	echo "$f"
-	check "(g) tc shows the prio root fa17: with 4 bands and the default priomap" \
-		grep -q '^qdisc prio fa17: root refcnt [0-9]* bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1' <<<"$q"
+	check "(g) tc shows the prio root fa17: with 11 bands (3 + 8 slots) and the default priomap" \
+		grep -q '^qdisc prio fa17: root refcnt [0-9]* bands 11 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1' <<<"$q"
 	check "(g) tc shows netem fa18: on band 4 (fa17:4) with delay 100ms" \
 		grep -q '^qdisc netem fa18: parent fa17:4 limit 1000 delay 100ms' <<<"$q"
 	check "(g) tc shows 2 IPv4 u32 rules (tcp, udp) on dst 10.99.0.2 and dport 5001 to fa17:4" \
@@ -428,3 +428,8 @@ else
 fi
 stop_run "(l) partition"
 $IP -n b addr del 10.99.0.3/24 dev veth-b
+
+# --- (m) to (o): filtered faults sharing an interface ---------------------------------
+
+# shellcheck source=tests/vm/guest/network_share.sh disable=SC1091
+. /test/network_share.sh

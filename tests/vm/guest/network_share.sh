@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2154,SC2016
+# (sourced by network_extra.sh, whose helpers and variables it uses)
+# Filtered faults that share an interface (net_slot.h), same boot and topology:
+#
+#   (m) two filtered faults on veth-a at once (dport 5001 delay 100ms in slot 0,
+#       dport 5002 delay 50ms in slot 1): each port sees its own delay, a third
+#       port none; tc reads back both netems and both filter sets; `faultline plan`
+#       of the second shows its slot; reverting the first puts 5001 back to its
+#       baseline and leaves 5002 at +50 ms; reverting the second leaves every dump
+#       byte-identical to before
+#   (n) an unfiltered and a filtered fault on one interface are refused, in both
+#       orders, naming the other's qdisc; a fault with exclusions does not share;
+#       a second filtered ingress fault on veth-a is refused, naming the IFB
+#   (o) one run holding both filtered faults: kill -9 of the controller leaves
+#       nothing within 3 s; kill -9 of the injector leaves both, and `faultline
+#       recover` removes everything within 3 s
+
+# slot_netem NS SLOT: the netem of SLOT (fa18: + SLOT) is in NS's dump.
+slot_netem() {
+	grep -q "^qdisc netem fa1$((8 + $2)): " <<<"$($TC -n "$1" qdisc show)"
+}
+wait_slot() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		slot_netem "$1" "$2" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# nothing_ours NS: no qdisc with a handle of ours (fa17: .. fa1f:) and no IFB.
+nothing_ours() {
+	! grep -qE '^qdisc [a-z_]+ fa1[7-9a-f]: ' <<<"$($TC -n "$1" qdisc show)" &&
+		! grep -q flifb <<<"$($IP -n "$1" link show)"
+}
+wait_nothing_ours() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		nothing_ours "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+delta() { awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+
+# port_scenario FILE NAME PORT KNOB: a fault on veth-a filtered to dport PORT.
+port_scenario() {
+	scenario "$1" "$2" 120s a veth-a "$4"
+	sed -i "s|interface: veth-a}|interface: veth-a, dport: $3}|" "$1"
+}
+
+# --- (m) two filtered faults at once --------------------------------------------------
+
+before=$(snapshot)
+b1=$(conn_ms a 10.99.0.2 5001 21)
+b2=$(conn_ms a 10.99.0.2 5002 21)
+b3=$(conn_ms a 10.99.0.2 5003 21)
+echo "baseline: connect 5001 $b1 ms, 5002 $b2 ms, 5003 $b3 ms"
+
+port_scenario "$work/m1.yaml" share-5001 5001 'delay: 100ms'
+port_scenario "$work/m2.yaml" share-5002 5002 'delay: 50ms'
+start_run "$work/m1.yaml"
+m1_pid=$FL_PID
+if wait_slot a 0 20; then
+	plan=$("$FAULTLINE_BIN" plan "$work/m2.yaml" 2>&1) || true
+	echo "$plan"
+	check "(m) faultline plan of the second fault shows slot 1, netem fa19: on band 5, prefs 5 to 8" \
+		grep -q 'share faultline.s prio fa17: at the root .*slot 1, netem fa19: on band 5 (fa17:5), u32 filters at pref 5 to 8' <<<"$plan"
+	start_run "$work/m2.yaml"
+	m2_pid=$FL_PID
+	if wait_slot a 1 20; then
+		q=$($TC -n a -d qdisc show dev veth-a)
+		f=$($TC -n a filter show dev veth-a)
+		echo "$q"
+		echo "$f"
+		check "(m) one prio root fa17: with 11 bands" \
+			test "$(grep -c '^qdisc prio fa17: root refcnt [0-9]* bands 11 ' <<<"$q")" = 1
+		check "(m) netem fa18: on band 4 with delay 100ms (slot 0)" \
+			grep -q '^qdisc netem fa18: parent fa17:4 limit 1000 delay 100ms' <<<"$q"
+		check "(m) netem fa19: on band 5 with delay 50ms (slot 1)" \
+			grep -q '^qdisc netem fa19: parent fa17:5 limit 1000 delay 50ms' <<<"$q"
+		check "(m) slot 0's filters (pref 3, 4) go to fa17:4, slot 1's (pref 7, 8) to fa17:5" \
+			test "$(grep -c '^filter parent fa17: protocol ip pref 3 u32 .*flowid fa17:4' <<<"$f")" -ge 1 -a \
+			"$(grep -c '^filter parent fa17: protocol ip pref 7 u32 .*flowid fa17:5' <<<"$f")" -ge 1 -a \
+			"$(grep -c 'flowid fa17:4' <<<"$f")" = "$(grep -c 'flowid fa17:5' <<<"$f")"
+		d1=$(conn_ms a 10.99.0.2 5001 21)
+		d2=$(conn_ms a 10.99.0.2 5002 21)
+		d3=$(conn_ms a 10.99.0.2 5003 21)
+		echo "two faults: connect 5001 $d1 ms, 5002 $d2 ms, 5003 $d3 ms"
+		check "(m) port 5001 delayed by 100 +- 10 ms: $d1 - $b1" \
+			float_between "$(delta "$d1" "$b1")" 90 110
+		check "(m) port 5002 delayed by 50 +- 10 ms: $d2 - $b2" \
+			float_between "$(delta "$d2" "$b2")" 40 60
+		check "(m) port 5003 not delayed: $d3 - $b3" \
+			float_between "$(delta "$d3" "$b3")" -10 10
+
+		FL_PID=$m1_pid
+		kill -INT "$FL_PID" 2>/dev/null || true
+		wait_run
+		m1_pid=''
+		check "(m) the first fault's run exits 3 after SIGINT: $RC" test "$RC" = 3
+		q=$($TC -n a -d qdisc show dev veth-a)
+		f=$($TC -n a filter show dev veth-a)
+		check "(m) after the first revert: fa18: and its filters gone, fa19: and the root stay" \
+			test "$(grep -c '^qdisc netem fa18: ' <<<"$q")" = 0 -a \
+			"$(grep -c 'flowid fa17:4' <<<"$f")" = 0 -a \
+			"$(grep -c '^qdisc netem fa19: parent fa17:5 ' <<<"$q")" = 1 -a \
+			"$(grep -c '^qdisc prio fa17: root ' <<<"$q")" = 1
+		d1=$(conn_ms a 10.99.0.2 5001 21)
+		d2=$(conn_ms a 10.99.0.2 5002 21)
+		echo "second fault alone: connect 5001 $d1 ms, 5002 $d2 ms"
+		check "(m) after the first revert: port 5001 back to its baseline: $d1 - $b1" \
+			float_between "$(delta "$d1" "$b1")" -10 10
+		check "(m) after the first revert: port 5002 still delayed by 50 +- 10 ms: $d2 - $b2" \
+			float_between "$(delta "$d2" "$b2")" 40 60
+	else
+		fail "(m) the second filtered fault never appeared"
+		show_log "$work/m2.yaml.log"
+	fi
+	if [ -n "$m1_pid" ]; then # the checks above failed before its revert
+		kill -INT "$m1_pid" 2>/dev/null || true
+		wait "$m1_pid" 2>/dev/null || true
+	fi
+	FL_PID=$m2_pid
+	stop_run "(m) the second of two filtered faults"
+else
+	fail "(m) the first filtered fault never appeared"
+	show_log "$work/m1.yaml.log"
+	stop_run "(m) the first filtered fault"
+fi
+
+# --- (n) refusals ---------------------------------------------------------------------
+
+port_scenario "$work/n1.yaml" filtered 5001 'delay: 100ms'
+scenario "$work/n2.yaml" unfiltered 10s a veth-a 'delay: 10ms'
+start_run "$work/n1.yaml"
+if wait_slot a 0 20; then
+	refused "(n) unfiltered after filtered" "$work/n2.yaml" \
+		"already has faultline's prio fa17: at its root, for filtered network faults; an unfiltered fault cannot share it"
+	scenario "$work/n3.yaml" excluding 10s a veth-a 'delay: 10ms'
+	sed -i 's|interface: veth-a}|interface: veth-a, exclude: {dport: 22}}|' "$work/n3.yaml"
+	refused "(n) a fault with exclusions next to a filtered one" "$work/n3.yaml" \
+		"a fault with exclusions cannot share an interface"
+	check "(n) the refusals left the filtered fault alone (slot 0 only)" \
+		test "$(grep -c '^qdisc netem fa1[89a-f]: ' <<<"$($TC -n a qdisc show)")" = 1
+else
+	fail "(n) the filtered fault never appeared"
+	show_log "$work/n1.yaml.log"
+fi
+stop_run "(n) filtered, then unfiltered refused"
+
+scenario "$work/n4.yaml" unfiltered 120s a veth-a 'delay: 100ms'
+port_scenario "$work/n5.yaml" filtered 5001 'delay: 10ms'
+start_run "$work/n4.yaml"
+if wait_ours a 20; then
+	refused "(n) filtered after unfiltered" "$work/n5.yaml" \
+		"already has faultline's netem fa17: at its root, for an unfiltered network fault; a filtered fault cannot share it"
+else
+	fail "(n) the unfiltered fault never appeared"
+	show_log "$work/n4.yaml.log"
+fi
+stop_run "(n) unfiltered, then filtered refused"
+
+scenario "$work/n6.yaml" ingress-filtered 120s a veth-a 'delay: 100ms'
+sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: 5001}|' "$work/n6.yaml"
+scenario "$work/n7.yaml" ingress-filtered-2 10s a veth-a 'delay: 10ms'
+sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: 5002}|' "$work/n7.yaml"
+start_run "$work/n6.yaml"
+if wait_ifb 20; then
+	refused "(n) a second filtered ingress fault" "$work/n7.yaml" \
+		"its ingress already goes through faultline's IFB $ifb, for another network fault"
+else
+	fail "(n) the filtered ingress fault never appeared"
+	show_log "$work/n6.yaml.log"
+fi
+stop_run "(n) a filtered ingress fault, a second refused"
+
+# --- (o) crashes with both faults in one run ------------------------------------------
+
+# two_faults FILE NAME: one scenario with both filtered faults of (m).
+two_faults() {
+	{
+		printf 'version: 1\nname: %s\nfaults:\n' "$2"
+		printf '  - name: p5001\n    type: network\n    at: 0s\n    duration: 120s\n'
+		printf '    target: {netns: a, interface: veth-a, dport: 5001}\n    delay: 100ms\n'
+		printf '  - name: p5002\n    type: network\n    at: 0s\n    duration: 120s\n'
+		printf '    target: {netns: a, interface: veth-a, dport: 5002}\n    delay: 50ms\n'
+	} >"$1"
+}
+
+two_faults "$work/o1.yaml" crash-controller-two
+start_run "$work/o1.yaml"
+if wait_slot a 0 20 && wait_slot a 1 20; then
+	kill -KILL "$FL_PID"
+	t0=$EPOCHREALTIME
+	if wait_nothing_ours a 3; then
+		pass "(o) kill -9 of the controller with two filtered faults: nothing of ours after $(since "$t0") s"
+	else
+		fail "(o) kill -9 of the controller: something of ours is still there after 3 s"
+		$TC -n a qdisc show | sed 's/^/    | /'
+	fi
+	wait "$FL_PID" 2>/dev/null || true
+	FL_PID=''
+else
+	fail "(o) the two filtered faults never appeared (controller crash)"
+	show_log "$work/o1.yaml.log"
+	kill -INT "$FL_PID" 2>/dev/null || true
+	wait_run
+fi
+same_as "$before" "(o) two filtered faults, controller killed"
+
+two_faults "$work/o2.yaml" crash-injector-two
+start_run "$work/o2.yaml"
+if wait_slot a 0 20 && wait_slot a 1 20; then
+	injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
+	check "(o) found the spawned injector: pid ${injector:-none}" test -n "$injector"
+	[ -z "$injector" ] || kill -KILL "$injector"
+	wait_run
+	check "(o) a killed injector leaves both slots in place" \
+		test "$(grep -c '^qdisc netem fa1[89]: ' <<<"$($TC -n a qdisc show)")" = 2
+	rc=0
+	t0=$EPOCHREALTIME
+	"$FAULTLINE_BIN" recover >"$work/o-recover.log" 2>&1 || rc=$?
+	check "(o) faultline recover exits 0: $rc" test "$rc" = 0
+	if wait_nothing_ours a 3; then
+		pass "(o) faultline recover: nothing of ours after $(since "$t0") s"
+	else
+		fail "(o) faultline recover left something of ours"
+		$TC -n a qdisc show | sed 's/^/    | /'
+	fi
+	show_log "$work/o-recover.log"
+else
+	fail "(o) the two filtered faults never appeared (injector crash)"
+	show_log "$work/o2.yaml.log"
+	kill -INT "$FL_PID" 2>/dev/null || true
+	wait_run
+fi
+same_as "$before" "(o) two filtered faults, injector killed, then recover"
