@@ -122,12 +122,40 @@ static void test_delfilter_msg(void **state)
 	assert_null(msg);
 }
 
+/* A dumped filter as tc_fill_tnode() writes it: pref and protocol in tcm_info. */
+static void test_parse_filter(void **state)
+{
+	struct tcmsg t = {
+		.tcm_family = AF_UNSPEC,
+		.tcm_ifindex = 3,
+		.tcm_handle = 0x80000800,
+		.tcm_parent = NET_FAULT_HANDLE,
+		.tcm_info = TC_H_MAKE(7U << 16, htons(ETH_P_IPV6)),
+	};
+	struct rtnl_filter f;
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWTFILTER, 0);
+
+	(void)state;
+	assert_int_equal(nlmsg_append(msg, &t, sizeof(t), NLMSG_ALIGNTO), 0);
+	assert_int_equal(rtnl_parse_filter(nlmsg_hdr(msg), &f), -EBADMSG); /* no kind */
+	assert_int_equal(nla_put_string(msg, TCA_KIND, "u32"), 0);
+	assert_int_equal(rtnl_parse_filter(nlmsg_hdr(msg), &f), 0);
+	assert_int_equal(f.ifindex, 3);
+	assert_int_equal(f.parent, NET_FAULT_HANDLE);
+	assert_int_equal(f.handle, 0x80000800);
+	assert_int_equal(f.pref, 7);
+	assert_int_equal(f.protocol, ETH_P_IPV6);
+	assert_string_equal(f.kind, "u32");
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_delfilter_msg),
+		cmocka_unit_test(test_parse_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -284,8 +284,8 @@ same_as "$htb_before" "(e) the htb root is untouched"
 $TC -n b qdisc del dev veth-b root
 same_as "$before" "(e) after the test's own htb was removed"
 
-# Two faults never share an interface: the second is refused while the first holds
-# it. And a netns given as {pid: N} is the one process N lives in.
+# Two unfiltered faults never share an interface: the second is refused while the
+# first holds it. And a netns given as {pid: N} is the one process N lives in.
 $IP netns exec a sleep 300 &
 sleeper=$!
 scenario "$work/e4.yaml" first 120s "{pid: $sleeper}" veth-a 'delay: 10ms'

@@ -17,6 +17,7 @@
 #       redirect on veth-a; ping +100 ms, veth-a's root untouched; both: +200 ms;
 #       a filtered ingress fault; kill -9 of the controller or of the injector
 #       (then recover) leaves no IFB and no ingress qdisc within 3 s
+#   (m) to (o): filtered faults sharing an interface, in network_share.sh
 #
 # Latency per port is measured without listeners: bash connects to a closed port
 # of b, and b's kernel answers the SYN with a RST, so each attempt takes one RTT

@@ -134,7 +134,9 @@ fi
 
 port_scenario "$work/n1.yaml" filtered 5001 'delay: 100ms'
 scenario "$work/n2.yaml" unfiltered 10s a veth-a 'delay: 10ms'
+# (refused starts a run of its own: the holder's pid is kept and put back.)
 start_run "$work/n1.yaml"
+holder=$FL_PID
 if wait_slot a 0 20; then
 	refused "(n) unfiltered after filtered" "$work/n2.yaml" \
 		"already has faultline's prio fa17: at its root, for filtered network faults; an unfiltered fault cannot share it"
@@ -148,11 +150,13 @@ else
 	fail "(n) the filtered fault never appeared"
 	show_log "$work/n1.yaml.log"
 fi
+FL_PID=$holder
 stop_run "(n) filtered, then unfiltered refused"
 
 scenario "$work/n4.yaml" unfiltered 120s a veth-a 'delay: 100ms'
 port_scenario "$work/n5.yaml" filtered 5001 'delay: 10ms'
 start_run "$work/n4.yaml"
+holder=$FL_PID
 if wait_ours a 20; then
 	refused "(n) filtered after unfiltered" "$work/n5.yaml" \
 		"already has faultline's netem fa17: at its root, for an unfiltered network fault; a filtered fault cannot share it"
@@ -160,6 +164,7 @@ else
 	fail "(n) the unfiltered fault never appeared"
 	show_log "$work/n4.yaml.log"
 fi
+FL_PID=$holder
 stop_run "(n) unfiltered, then filtered refused"
 
 scenario "$work/n6.yaml" ingress-filtered 120s a veth-a 'delay: 100ms'
@@ -167,6 +172,7 @@ sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tc
 scenario "$work/n7.yaml" ingress-filtered-2 10s a veth-a 'delay: 10ms'
 sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: 5002}|' "$work/n7.yaml"
 start_run "$work/n6.yaml"
+holder=$FL_PID
 if wait_ifb 20; then
 	refused "(n) a second filtered ingress fault" "$work/n7.yaml" \
 		"its ingress already goes through faultline's IFB $ifb, for another network fault"
@@ -174,6 +180,7 @@ else
 	fail "(n) the filtered ingress fault never appeared"
 	show_log "$work/n6.yaml.log"
 fi
+FL_PID=$holder
 stop_run "(n) a filtered ingress fault, a second refused"
 
 # --- (o) crashes with both faults in one run ------------------------------------------
