@@ -79,7 +79,17 @@ static size_t print_operations(const char *kind, const json_t *plan)
 				       str_of(t, "ifname"), int_of(t, "ifindex"),
 				       str_of(before, "kind"), int_of(before, "handle") >> 16,
 				       root);
-			if (json_object_get(t, "ifb"))
+			if (json_is_true(json_object_get(t, "ifb_shared")))
+				printf("      %s (ifindex %lld): ingress: share faultline's IFB %s, its "
+				       "ingress qdisc and redirect with the filtered faults already "
+				       "there: slot %lld of its prio fa17:, netem %llx: on band "
+				       "%lld, u32 filters at pref %lld to %lld; remove them on "
+				       "revert, and the IFB with the last fault\n",
+				       str_of(t, "ifname"), int_of(t, "ifindex"), str_of(t, "ifb"),
+				       int_of(t, "ifb_slot"), 0xfa18 + int_of(t, "ifb_slot"),
+				       4 + int_of(t, "ifb_slot"), int_of(t, "ifb_slot") * 4 + 1,
+				       int_of(t, "ifb_slot") * 4 + 4);
+			else if (json_object_get(t, "ifb"))
 				printf("      %s (ifindex %lld): ingress: create IFB device %s with %s "
 				       "at its root, add ingress qdisc ffff: and a mirred redirect "
 				       "to it; remove all three on revert\n",

@@ -112,23 +112,60 @@ int net_interfaces_parse(const json_t *v, json_t **ret_names, bool *ret_all, cha
 
 enum { NET_EGRESS = 1, NET_INGRESS = 2 };
 
-/* The ingress side of link: no ingress or clsact qdisc yet, and no device with
- * the IFB name we would take. Sets ifb in entry. */
-static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct rtnl_link *links,
-		       size_t nl, const struct rtnl_qdisc *qs, size_t nq,
-		       const struct netns_ref *ref, char *err, size_t errlen)
+/* A filtered fault joining the ingress another filtered fault put on link: a slot
+ * of the prio at the root of that fault's IFB. */
+static int share_ingress(json_t *entry, int fd, const struct rtnl_link *link,
+			 const struct rtnl_link *ifb, const struct rtnl_qdisc *qs, size_t nq,
+			 const struct net_filter *filter, const struct netns_ref *ref, char *err,
+			 size_t errlen)
 {
+	struct qdisc_root_verdict v;
+	struct net_slots slots;
+	unsigned slot;
+	char h[16];
+	int r;
+
+	qdisc_root_classify(qs, nq, ifb->ifindex, &v);
+	if (!filter || v.state != QDISC_ROOT_OURS || !streq(v.kind, NET_FAULT_FILTERED_KIND)) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s: its ingress already goes through faultline's IFB "
+			   "%s (%s %s at its root), for another network fault; only filtered "
+			   "faults share an interface's ingress",
+			   link->name, ref->label, ifb->name, v.kind,
+			   qdisc_handle_format(v.handle, h, sizeof(h)));
+		return -EBUSY;
+	}
+	r = net_slots_query(fd, ifb->ifindex, &slots);
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the filters of %s in %s: %s", ifb->name,
+			   ref->label, strerror(-r));
+		return r;
+	}
+	r = net_slot_pick(&slots, filter->has_exclude, ifb->name, ref->label, &slot, err, errlen);
+	if (r < 0)
+		return r;
+	if (json_object_set_new(entry, "ifb", json_string(ifb->name)) < 0 ||
+	    json_object_set_new(entry, "ifb_slot", json_integer(slot)) < 0 ||
+	    json_object_set_new(entry, "ifb_shared", json_true()) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* The ingress side of link: no ingress or clsact qdisc yet, and no device with
+ * the IFB name we would take; or, for a filtered fault, the IFB and ingress of
+ * other filtered faults to share. Sets ifb (and ifb_slot) in entry. */
+static int add_ingress(json_t *entry, int fd, const struct rtnl_link *link,
+		       const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
+		       size_t nq, const struct net_filter *filter, const struct netns_ref *ref,
+		       char *err, size_t errlen)
+{
+	const struct rtnl_link *taken;
 	char ifb[IFNAMSIZ];
 
 	net_ifb_name(link->ifindex, ifb);
-	if (net_link_by_name(links, nl, ifb) && net_has_ingress_qdisc(qs, nq, link->ifindex)) {
-		errbuf_set(err, errlen,
-			   "interface %s in %s: its ingress already goes through faultline's IFB "
-			   "%s, for another network fault; two faults never share an interface's "
-			   "ingress (filtered faults share its egress only)",
-			   link->name, ref->label, ifb);
-		return -EBUSY;
-	}
+	taken = net_link_by_name(links, nl, ifb);
+	if (taken && net_has_ingress_qdisc(qs, nq, link->ifindex))
+		return share_ingress(entry, fd, link, taken, qs, nq, filter, ref, err, errlen);
 	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
@@ -136,7 +173,7 @@ static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct
 			   link->name, ref->label);
 		return -EBUSY;
 	}
-	if (net_link_by_name(links, nl, ifb)) {
+	if (taken) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s: the device name %s that faultline reserves "
 			   "for its ingress is taken (left by a crash? run faultline "
@@ -144,7 +181,10 @@ static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct
 			   link->name, ref->label, ifb);
 		return -EBUSY;
 	}
-	return json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ? -ENOMEM : 0;
+	if (json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ||
+	    (filter && json_object_set_new(entry, "ifb_slot", json_integer(0)) < 0))
+		return -ENOMEM;
+	return 0;
 }
 
 /* Whether a fault (filtered when filter) may put its egress on a root of ours,
@@ -234,7 +274,7 @@ static int add_interface(json_t *list, int fd, const struct rtnl_link *link,
 	     json_object_set_new(entry, "shared", json_boolean(v.state == QDISC_ROOT_OURS)) < 0))
 		return -ENOMEM;
 	if (direction & NET_INGRESS) {
-		r = add_ingress(entry, link, links, nl, qs, nq, ref, err, errlen);
+		r = add_ingress(entry, fd, link, links, nl, qs, nq, filter, ref, err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -92,10 +92,14 @@ int net_state_read(const json_t *state, bool need_netem, struct net_state *ret, 
 		json_int_t ifindex = json_integer_value(json_object_get(e, "ifindex"));
 		const json_t *ifb = json_object_get(e, "ifb");
 		const json_t *slot = json_object_get(e, "slot");
+		const json_t *ifb_slot = json_object_get(e, "ifb_slot");
 		char want[IFNAMSIZ];
-		if (slot &&
-		    (!s.filtered || !json_is_integer(slot) || json_integer_value(slot) < 0 ||
-		     json_integer_value(slot) >= NET_FILTER_SLOTS)) {
+		if ((slot &&
+		     (!s.filtered || !json_is_integer(slot) || json_integer_value(slot) < 0 ||
+		      json_integer_value(slot) >= NET_FILTER_SLOTS)) ||
+		    (ifb_slot && (!s.filtered || !ifb || !json_is_integer(ifb_slot) ||
+				  json_integer_value(ifb_slot) < 0 ||
+				  json_integer_value(ifb_slot) >= NET_FILTER_SLOTS))) {
 			errbuf_set(err, errlen, "malformed slot in the network fault state");
 			return -EINVAL;
 		}
@@ -351,6 +355,102 @@ static int apply_root(int fd, int ifindex, const char *ifname, const struct net_
 	return r;
 }
 
+/* A filtered fault on one interface (or IFB) whose root is ours: its slot, then
+ * the root when the kernel shows no other slot in use. Returns the result for the
+ * report. */
+static int revert_slot(int fd, int ifindex, const char *name, unsigned slot,
+		       const char **ret_result, char *err, size_t errlen)
+{
+	struct net_slots slots;
+	char why[256];
+	bool deleted;
+	int r = net_slots_query(fd, ifindex, &slots);
+
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the filters of %s: %s", name, strerror(-r));
+		return r;
+	}
+	if (slots.used & (1U << slot)) {
+		r = net_slot_remove(fd, ifindex, slot, why, sizeof(why));
+		if (r < 0) {
+			errbuf_set(err, errlen, "%s: %s", name, why);
+			return r;
+		}
+	}
+	/* Also after a crash that left the root alone, before any slot was used. */
+	r = net_slot_release_root(fd, ifindex, &deleted, why, sizeof(why));
+	if (r < 0) {
+		errbuf_set(err, errlen, "%s: %s", name, why);
+		return r;
+	}
+	*ret_result = slots.used & (1U << slot) ? "reverted" : "not_present";
+	return 0;
+}
+
+/* The slot of the fault on the IFB (net_fault.c: 0 when the fault created it). */
+static unsigned entry_ifb_slot(const json_t *e)
+{
+	return (unsigned)json_integer_value(json_object_get(e, "ifb_slot"));
+}
+
+/* The ingress side of interface ifindex, through the IFB named ifb. Unfiltered:
+ * the ingress qdisc and the IFB go. Filtered: the fault's slot on the IFB goes,
+ * and then the ingress qdisc and the IFB when the kernel shows no other filtered
+ * fault left on it, so the last of the faults sharing it removes them. Sets
+ * *ret_result for the report. */
+static int release_ingress(int fd, int ifindex, const char *ifb, const struct net_state *s,
+			   unsigned slot, const char **ret_result, char *err, size_t errlen)
+{
+	_cleanup_free_ struct rtnl_link *links = NULL;
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	const struct rtnl_link *dev;
+	struct qdisc_root_verdict v;
+	const char *result = "not_present";
+	size_t nl = 0, nq = 0;
+	bool removed = false;
+	int r;
+
+	if (s->filtered) {
+		r = rtnl_dump_links(fd, &links, &nl);
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read the interfaces: %s", strerror(-r));
+			return r;
+		}
+		dev = net_link_by_name(links, nl, ifb);
+		if (!dev) {
+			*ret_result = result;
+			return 0;
+		}
+		r = rtnl_dump_qdiscs(fd, &qs, &nq);
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read the qdiscs: %s", strerror(-r));
+			return r;
+		}
+		qdisc_root_classify(qs, nq, dev->ifindex, &v);
+		if (v.state == QDISC_ROOT_OURS && streq(v.kind, NET_FAULT_FILTERED_KIND)) {
+			r = revert_slot(fd, dev->ifindex, ifb, slot, &result, err, errlen);
+			if (r < 0)
+				return r;
+			qs = mfree(qs);
+			r = rtnl_dump_qdiscs(fd, &qs, &nq);
+			if (r < 0) {
+				errbuf_set(err, errlen, "cannot read the qdiscs: %s", strerror(-r));
+				return r;
+			}
+			qdisc_root_classify(qs, nq, dev->ifindex, &v);
+			if (v.state == QDISC_ROOT_OURS) {
+				*ret_result = result; /* other filtered faults still use it */
+				return 0;
+			}
+		}
+	}
+	r = net_ifb_remove(fd, ifindex, ifb, &removed, err, errlen);
+	if (r < 0)
+		return r;
+	*ret_result = removed ? "reverted" : result;
+	return 0;
+}
+
 /* Plans written before directions existed have no "egress": it was the only one. */
 static bool entry_egress(const json_t *e)
 {
@@ -362,13 +462,36 @@ static void unapply_interface(int fd, const json_t *e, const struct net_state *s
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *ifb = json_string_value(json_object_get(e, "ifb"));
+	const char *result;
 	char kmsg[256];
-	bool removed;
 
 	if (ifb)
-		(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+		(void)release_ingress(fd, ifindex, ifb, s, entry_ifb_slot(e), &result, kmsg,
+				      sizeof(kmsg));
 	if (entry_egress(e))
 		unapply_root(fd, ifindex, s, entry_slot(e));
+}
+
+/* The ifindex of the IFB named ifb that another filtered fault created. */
+static int shared_ifb_index(int fd, const char *ifb, int *ret_ifindex, char *err, size_t errlen)
+{
+	_cleanup_free_ struct rtnl_link *links = NULL;
+	const struct rtnl_link *dev;
+	size_t nl = 0;
+	int r = rtnl_dump_links(fd, &links, &nl);
+
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the interfaces: %s", strerror(-r));
+		return r;
+	}
+	dev = net_link_by_name(links, nl, ifb);
+	if (!dev) {
+		errbuf_set(err, errlen,
+			   "the IFB %s of another fault, to share, is gone since validation", ifb);
+		return -ENODEV;
+	}
+	*ret_ifindex = dev->ifindex;
+	return 0;
 }
 
 /* One interface of the plan: the egress root, then the ingress through its IFB.
@@ -390,16 +513,24 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 	}
 	if (!ifb)
 		return 0;
-	/* A device of our reserved name that we did not just create is never
-	 * touched: net_ifb_create() fails with EEXIST before anything else. */
-	r = net_ifb_create(fd, ifb, &ifb_index, err, errlen);
-	if (r >= 0) {
-		/* The IFB is new, and only this fault's: slot 0. */
-		r = apply_root(fd, ifb_index, ifb, s, 0, ps, err, errlen);
+	if (json_is_true(json_object_get(e, "ifb_shared"))) {
+		/* Another filtered fault's IFB and redirect: a slot on its prio. */
+		r = shared_ifb_index(fd, ifb, &ifb_index, err, errlen);
 		if (r >= 0)
-			r = net_ifb_redirect(fd, ifindex, ifname, ifb_index, err, errlen);
-		if (r < 0)
-			(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg, sizeof(kmsg));
+			r = apply_root(fd, ifb_index, ifb, s, entry_ifb_slot(e), ps, err, errlen);
+	} else {
+		/* A device of our reserved name that we did not just create is never
+		 * touched: net_ifb_create() fails with EEXIST before anything else. */
+		r = net_ifb_create(fd, ifb, &ifb_index, err, errlen);
+		if (r >= 0) {
+			/* The IFB is new, and this fault's: slot 0. */
+			r = apply_root(fd, ifb_index, ifb, s, 0, ps, err, errlen);
+			if (r >= 0)
+				r = net_ifb_redirect(fd, ifindex, ifname, ifb_index, err, errlen);
+			if (r < 0)
+				(void)net_ifb_remove(fd, ifindex, ifb, &removed, kmsg,
+						     sizeof(kmsg));
+		}
 	}
 	if (r < 0) {
 		if (entry_egress(e))
@@ -467,37 +598,6 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	return 0;
 }
 
-/* The filtered egress of one interface, root ours: its slot, then the root when
- * the kernel shows no other slot in use. Returns the result for the report. */
-static int revert_slot(int fd, int ifindex, const char *name, unsigned slot,
-		       const char **ret_result, char *err, size_t errlen)
-{
-	struct net_slots slots;
-	char why[256];
-	bool deleted;
-	int r = net_slots_query(fd, ifindex, &slots);
-
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the filters of %s: %s", name, strerror(-r));
-		return r;
-	}
-	if (slots.used & (1U << slot)) {
-		r = net_slot_remove(fd, ifindex, slot, why, sizeof(why));
-		if (r < 0) {
-			errbuf_set(err, errlen, "%s: %s", name, why);
-			return r;
-		}
-	}
-	/* Also after a crash that left the root alone, before any slot was used. */
-	r = net_slot_release_root(fd, ifindex, &deleted, why, sizeof(why));
-	if (r < 0) {
-		errbuf_set(err, errlen, "%s: %s", name, why);
-		return r;
-	}
-	*ret_result = slots.used & (1U << slot) ? "reverted" : "not_present";
-	return 0;
-}
-
 /* Reverts one interface; adds its outcome to report. */
 static int revert_one(int fd, const json_t *e, const struct net_state *s,
 		      const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
@@ -541,21 +641,22 @@ static int revert_one(int fd, const json_t *e, const struct net_state *s,
 	return 0;
 }
 
-/* The ingress side of one interface: its redirect and IFB, by the reserved name. */
-static int revert_ingress(int fd, const json_t *e, json_t *report, char *err, size_t errlen)
+/* The ingress side of one interface: its slot on the IFB, or its redirect and
+ * IFB, by the reserved name (release_ingress()). */
+static int revert_ingress(int fd, const json_t *e, const struct net_state *s, json_t *report,
+			  char *err, size_t errlen)
 {
 	const char *ifb = json_string_value(json_object_get(e, "ifb"));
-	bool removed = false;
+	const char *result;
 	int r;
 
 	if (!ifb)
 		return 0;
-	r = net_ifb_remove(fd, (int)json_integer_value(json_object_get(e, "ifindex")), ifb,
-			   &removed, err, errlen);
+	r = release_ingress(fd, (int)json_integer_value(json_object_get(e, "ifindex")), ifb, s,
+			    entry_ifb_slot(e), &result, err, errlen);
 	if (r < 0)
 		return r;
-	json_array_append_new(report, json_pack("{s:s, s:s}", "ifb", ifb, "result",
-						removed ? "reverted" : "not_present"));
+	json_array_append_new(report, json_pack("{s:s, s:s}", "ifb", ifb, "result", result));
 	return 0;
 }
 
@@ -596,7 +697,7 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		/* After a crash between intent and applied, "applied" is absent: try. */
 		if (json_is_false(json_object_get(e, "applied")))
 			continue;
-		r = revert_ingress(fd, e, list, err, errlen);
+		r = revert_ingress(fd, e, &s, list, err, errlen);
 		first = first ?: r;
 		if (!entry_egress(e))
 			continue;

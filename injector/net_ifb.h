@@ -9,7 +9,8 @@
  *   flifbN (ifb): netem (or the filtered prio of net_filter.h) at its root
  *
  * Ownership: the IFB's name is reserved, "flifb" followed by X's ifindex in decimal
- * (one fault per interface, so one name per interface and namespace), and is in
+ * (one IFB per interface and namespace: filtered faults share it, each in a slot
+ * of the prio at its root, net_slot.h; the last revert removes it), and is in
  * the plan, so the journal's intent record holds it before the device exists and
  * recovery removes it after a crash at any point. The ingress qdisc is created
  * only where X has no ingress or clsact qdisc (validation refuses otherwise, and

@@ -10,11 +10,15 @@
 #       baseline and leaves 5002 at +50 ms; reverting the second leaves every dump
 #       byte-identical to before
 #   (n) an unfiltered and a filtered fault on one interface are refused, in both
-#       orders, naming the other's qdisc; a fault with exclusions does not share;
-#       a second filtered ingress fault on veth-a is refused, naming the IFB
+#       orders, naming the other's qdisc; a fault with exclusions does not share
 #   (o) one run holding both filtered faults: kill -9 of the controller leaves
 #       nothing within 3 s; kill -9 of the injector leaves both, and `faultline
 #       recover` removes everything within 3 s
+#   (p) ingress: two filtered ingress faults share veth-a's IFB (tcp sport 5001
+#       +100 ms in slot 0, sport 5002 +50 ms in slot 1); an unfiltered ingress
+#       fault is refused; reverting the first leaves the IFB and 5002's delay,
+#       the second removes the IFB: byte-identical; kill -9 of the controller of
+#       one run with both: nothing left within 3 s
 
 # slot_netem NS SLOT: the netem of SLOT (fa18: + SLOT) is in NS's dump.
 slot_netem() {
@@ -167,32 +171,18 @@ fi
 FL_PID=$holder
 stop_run "(n) unfiltered, then filtered refused"
 
-scenario "$work/n6.yaml" ingress-filtered 120s a veth-a 'delay: 100ms'
-sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: 5001}|' "$work/n6.yaml"
-scenario "$work/n7.yaml" ingress-filtered-2 10s a veth-a 'delay: 10ms'
-sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: 5002}|' "$work/n7.yaml"
-start_run "$work/n6.yaml"
-holder=$FL_PID
-if wait_ifb 20; then
-	refused "(n) a second filtered ingress fault" "$work/n7.yaml" \
-		"its ingress already goes through faultline's IFB $ifb, for another network fault"
-else
-	fail "(n) the filtered ingress fault never appeared"
-	show_log "$work/n6.yaml.log"
-fi
-FL_PID=$holder
-stop_run "(n) a filtered ingress fault, a second refused"
-
 # --- (o) crashes with both faults in one run ------------------------------------------
 
-# two_faults FILE NAME: one scenario with both filtered faults of (m).
+# two_faults FILE NAME [PORTKEY [EXTRA]]: one scenario with both filtered faults of
+# (m) (PORTKEY dport), or of (p) (sport, EXTRA ", direction: ingress").
 two_faults() {
+	local key=${3:-dport} extra=${4:-}
 	{
 		printf 'version: 1\nname: %s\nfaults:\n' "$2"
 		printf '  - name: p5001\n    type: network\n    at: 0s\n    duration: 120s\n'
-		printf '    target: {netns: a, interface: veth-a, dport: 5001}\n    delay: 100ms\n'
+		printf '    target: {netns: a, interface: veth-a, %s: 5001%s}\n    delay: 100ms\n' "$key" "$extra"
 		printf '  - name: p5002\n    type: network\n    at: 0s\n    duration: 120s\n'
-		printf '    target: {netns: a, interface: veth-a, dport: 5002}\n    delay: 50ms\n'
+		printf '    target: {netns: a, interface: veth-a, %s: 5002%s}\n    delay: 50ms\n' "$key" "$extra"
 	} >"$1"
 }
 
@@ -244,3 +234,97 @@ else
 	wait_run
 fi
 same_as "$before" "(o) two filtered faults, injector killed, then recover"
+
+# --- (p) filtered ingress faults sharing the IFB -----------------------------------------
+
+# ingress_port FILE NAME PORT KNOB: an ingress fault on veth-a for tcp sport PORT.
+ingress_port() {
+	scenario "$1" "$2" 120s a veth-a "$4"
+	sed -i "s|interface: veth-a}|interface: veth-a, direction: ingress, protocol: tcp, sport: $3}|" "$1"
+}
+
+ingress_port "$work/p1.yaml" ingress-5001 5001 'delay: 100ms'
+ingress_port "$work/p2.yaml" ingress-5002 5002 'delay: 50ms'
+scenario "$work/p3.yaml" ingress-unfiltered 10s a veth-a 'delay: 10ms'
+sed -i 's|interface: veth-a}|interface: veth-a, direction: ingress}|' "$work/p3.yaml"
+start_run "$work/p1.yaml"
+p1_pid=$FL_PID
+if wait_ifb 20 && wait_slot a 0 20; then
+	refused "(p) an unfiltered ingress fault next to a filtered one" "$work/p3.yaml" \
+		"its ingress already goes through faultline's IFB $ifb (prio fa17: at its root), for another network fault; only filtered faults share an interface's ingress"
+	plan=$("$FAULTLINE_BIN" plan "$work/p2.yaml" 2>&1) || true
+	echo "$plan"
+	check "(p) faultline plan of the second ingress fault shows slot 1 on $ifb" \
+		grep -q "ingress: share faultline's IFB $ifb, .*slot 1 of its prio fa17:, netem fa19: on band 5" <<<"$plan"
+	start_run "$work/p2.yaml"
+	p2_pid=$FL_PID
+	if wait_slot a 1 20; then
+		q=$($TC -n a -d qdisc show dev "$ifb")
+		echo "$q"
+		check "(p) one IFB $ifb, with netem fa18: on band 4 and fa19: on band 5" \
+			test "$(grep -c flifb <<<"$($IP -n a -o link show)")" = 1 -a \
+			"$(grep -c '^qdisc netem fa18: parent fa17:4 limit 1000 delay 100ms' <<<"$q")" = 1 -a \
+			"$(grep -c '^qdisc netem fa19: parent fa17:5 limit 1000 delay 50ms' <<<"$q")" = 1
+		check "(p) one ingress qdisc and one redirect on veth-a" \
+			test "$(grep -c 'mirred (Egress Redirect to device' <<<"$($TC -n a filter show dev veth-a ingress)")" = 1
+		d1=$(conn_ms a 10.99.0.2 5001 21)
+		d2=$(conn_ms a 10.99.0.2 5002 21)
+		d3=$(conn_ms a 10.99.0.2 5003 21)
+		echo "two ingress faults: connect 5001 $d1 ms, 5002 $d2 ms, 5003 $d3 ms"
+		check "(p) the RST from port 5001 delayed by 100 +- 10 ms: $d1 - $b1" \
+			float_between "$(delta "$d1" "$b1")" 90 110
+		check "(p) the RST from port 5002 delayed by 50 +- 10 ms: $d2 - $b2" \
+			float_between "$(delta "$d2" "$b2")" 40 60
+		check "(p) port 5003 not delayed: $d3 - $b3" \
+			float_between "$(delta "$d3" "$b3")" -10 10
+		FL_PID=$p1_pid
+		kill -INT "$FL_PID" 2>/dev/null || true
+		wait_run
+		p1_pid=''
+		check "(p) the first ingress fault's run exits 3 after SIGINT: $RC" test "$RC" = 3
+		check "(p) after the first revert: $ifb and the redirect stay, fa18: is gone" \
+			test "$(grep -c '^qdisc netem fa18: ' <<<"$($TC -n a qdisc show)")" = 0 -a \
+			"$(grep -c 'mirred (Egress Redirect to device' <<<"$($TC -n a filter show dev veth-a ingress)")" = 1
+		d1=$(conn_ms a 10.99.0.2 5001 21)
+		d2=$(conn_ms a 10.99.0.2 5002 21)
+		echo "second ingress fault alone: connect 5001 $d1 ms, 5002 $d2 ms"
+		check "(p) after the first revert: port 5001 back to its baseline: $d1 - $b1" \
+			float_between "$(delta "$d1" "$b1")" -10 10
+		check "(p) after the first revert: port 5002 still delayed by 50 +- 10 ms: $d2 - $b2" \
+			float_between "$(delta "$d2" "$b2")" 40 60
+	else
+		fail "(p) the second ingress fault never appeared"
+		show_log "$work/p2.yaml.log"
+	fi
+	if [ -n "$p1_pid" ]; then
+		kill -INT "$p1_pid" 2>/dev/null || true
+		wait "$p1_pid" 2>/dev/null || true
+	fi
+	FL_PID=$p2_pid
+	stop_run "(p) the second of two filtered ingress faults"
+else
+	fail "(p) the first filtered ingress fault never appeared"
+	show_log "$work/p1.yaml.log"
+	stop_run "(p) the first filtered ingress fault"
+fi
+
+two_faults "$work/p4.yaml" crash-controller-ingress sport ', direction: ingress, protocol: tcp'
+start_run "$work/p4.yaml"
+if wait_slot a 0 20 && wait_slot a 1 20; then
+	kill -KILL "$FL_PID"
+	t0=$EPOCHREALTIME
+	if wait_nothing_ours a 3; then
+		pass "(p) kill -9 of the controller with two filtered ingress faults: nothing of ours after $(since "$t0") s"
+	else
+		fail "(p) kill -9 of the controller: something of ours is still there after 3 s"
+		$TC -n a qdisc show | sed 's/^/    | /'
+	fi
+	wait "$FL_PID" 2>/dev/null || true
+	FL_PID=''
+else
+	fail "(p) the two filtered ingress faults never appeared (controller crash)"
+	show_log "$work/p4.yaml.log"
+	kill -INT "$FL_PID" 2>/dev/null || true
+	wait_run
+fi
+same_as "$before" "(p) two filtered ingress faults, controller killed"
