@@ -14,7 +14,10 @@
  * Plan (journaled as the intent): the namespace (path, label, device and inode),
  * our handle, the root's kind (netem, or prio when filtered), the netem object,
  * the filter object, and per interface its ifindex, its name and the
- * root qdisc found (kind and handle). The undo state adds "applied" per interface.
+ * root qdisc found (kind and handle); for a filtered fault its slot on the shared
+ * prio root ("slot", "band", "netem_handle", "shared") and on the IFB ("ifb_slot",
+ * "ifb_shared"), picked from the kernel's state (net_slot.h). The undo state adds
+ * "applied" per interface.
  *
  * Ownership (net_qdisc.h): only a kernel default root is replaced, and the kernel
  * is asked to enforce that too: the request carries NLM_F_CREATE | NLM_F_EXCL and
@@ -22,7 +25,10 @@
  * default is at the root by the time the request lands, or if our handle is
  * already on the device. The revert deletes only a root that is netem with our
  * handle, names both in the request so the kernel checks them again, and then
- * reads the dump back: the kernel's default must be at the root again.
+ * reads the dump back: the kernel's default must be at the root again. Filtered
+ * faults share the prio root instead of each replacing it: the exception is ours
+ * (a prio fa17: already at the root), and each removes only its own slot, the
+ * last one the root.
  */
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
