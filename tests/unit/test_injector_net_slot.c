@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "net_fault_impl.h"
 #include "net_filter.h"
 #include "net_qdisc.h"
 #include "net_slot.h"
@@ -149,13 +150,51 @@ static void test_parse_filter(void **state)
 	nlmsg_free(msg);
 }
 
+/* A journaled state's slots are checked like every other field: in range, and
+ * only on a filtered fault (the journal is read again as data). */
+static void test_state_slots(void **state)
+{
+	static const struct {
+		const char *entry;
+		bool filtered;
+		int want;
+	} cases[] = {
+		{ "\"slot\": 0", true, 0 },
+		{ "\"slot\": 7, \"ifb\": \"flifb3\", \"ifb_slot\": 2", true, 0 },
+		{ "", true, 0 }, /* written before slots: slot 0 */
+		{ "\"slot\": 8", true, -EINVAL },
+		{ "\"slot\": -1", true, -EINVAL },
+		{ "\"slot\": \"1\"", true, -EINVAL },
+		{ "\"slot\": 0", false, -EINVAL },
+		{ "\"ifb_slot\": 1", true, -EINVAL }, /* no IFB */
+		{ "\"ifb\": \"flifb3\", \"ifb_slot\": 8", true, -EINVAL },
+	};
+	struct net_state s;
+	char err[256], text[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text),
+			 "{\"netns\": {\"path\": \"/proc/1/ns/net\", \"dev\": 4, \"ino\": 5}, "
+			 "\"handle\": %u, \"root_kind\": \"%s\", %s"
+			 "\"interfaces\": [{\"ifindex\": 3, \"ifname\": \"veth-a\"%s%s}]}",
+			 NET_FAULT_HANDLE, cases[i].filtered ? "prio" : "netem",
+			 cases[i].filtered ? "\"filter\": {\"dport\": [80]}, " : "",
+			 *cases[i].entry ? ", " : "", cases[i].entry);
+		json_t *j = json_loads(text, 0, NULL);
+		assert_non_null(j);
+		print_message("state %zu: %s\n", i, cases[i].entry);
+		assert_int_equal(net_state_read(j, false, &s, err, sizeof(err)), cases[i].want);
+		json_decref(j);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read),
-		cmocka_unit_test(test_pick),
-		cmocka_unit_test(test_delfilter_msg),
-		cmocka_unit_test(test_parse_filter),
+		cmocka_unit_test(test_read),	      cmocka_unit_test(test_pick),
+		cmocka_unit_test(test_delfilter_msg), cmocka_unit_test(test_parse_filter),
+		cmocka_unit_test(test_state_slots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,8 @@
 #       +100 ms in slot 0, sport 5002 +50 ms in slot 1); an unfiltered ingress
 #       fault is refused; reverting the first leaves the IFB and 5002's delay,
 #       the second removes the IFB: byte-identical; kill -9 of the controller of
-#       one run with both: nothing left within 3 s
+#       one run with both: nothing left within 3 s; kill -9 of its injector, then
+#       recover: nothing left
 
 # slot_netem NS SLOT: the netem of SLOT (fa18: + SLOT) is in NS's dump.
 slot_netem() {
@@ -328,3 +329,30 @@ else
 	wait_run
 fi
 same_as "$before" "(p) two filtered ingress faults, controller killed"
+
+two_faults "$work/p5.yaml" crash-injector-ingress sport ', direction: ingress, protocol: tcp'
+start_run "$work/p5.yaml"
+if wait_slot a 0 20 && wait_slot a 1 20; then
+	injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
+	[ -z "$injector" ] || kill -KILL "$injector"
+	wait_run
+	check "(p) a killed injector leaves the IFB and both slots in place" \
+		test "$(grep -c '^qdisc netem fa1[89]: ' <<<"$($TC -n a qdisc show)")" = 2
+	rc=0
+	t0=$EPOCHREALTIME
+	"$FAULTLINE_BIN" recover >"$work/p-recover.log" 2>&1 || rc=$?
+	check "(p) faultline recover exits 0: $rc" test "$rc" = 0
+	if wait_nothing_ours a 3; then
+		pass "(p) faultline recover: no IFB, nothing of ours after $(since "$t0") s"
+	else
+		fail "(p) faultline recover left something of ours"
+		$TC -n a qdisc show | sed 's/^/    | /'
+	fi
+	show_log "$work/p-recover.log"
+else
+	fail "(p) the two filtered ingress faults never appeared (injector crash)"
+	show_log "$work/p5.yaml.log"
+	kill -INT "$FL_PID" 2>/dev/null || true
+	wait_run
+fi
+same_as "$before" "(p) two filtered ingress faults, injector killed, then recover"
