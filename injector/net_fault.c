@@ -28,6 +28,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "fault.h"
@@ -43,6 +44,7 @@
 #include "net_rtnl.h"
 #include "parse.h"
 #include "policy.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "time_util.h"
 
@@ -195,20 +197,54 @@ static unsigned direction_parse(const json_t *v)
 				     0;
 }
 
+/* A namespace named through its owner ({cgroup: P} or {pid: N}) is only as allowed
+ * as the owner: the cgroup passes the cgroups and units lists, the process the comm,
+ * cgroups and units lists, exactly as for a process fault on it. A process that left
+ * meanwhile passes nothing. */
+static const char *netns_owner_refusal(const struct policy *policy, const json_t *spec, char *buf,
+				       size_t len)
+{
+	const json_t *cg = json_object_get(spec, "cgroup"), *pid = json_object_get(spec, "pid");
+	char comm[64], cgroups[4096];
+	ssize_t n;
+
+	if (json_is_string(cg))
+		return policy_refuse_cgroup(policy, json_string_value(cg));
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+	    json_integer_value(pid) > INT_MAX)
+		return NULL; /* not named by an owner (netns_ref_resolve checked the form) */
+	n = procfs_read_file((pid_t)json_integer_value(pid), "comm", comm, sizeof(comm));
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	if (n <= 0 ||
+	    procfs_read_cgroups((pid_t)json_integer_value(pid), cgroups, sizeof(cgroups)) < 0) {
+		snprintf(buf, len,
+			 "the process that owns it is gone, so the policy cannot be checked");
+		return buf;
+	}
+	return policy_refuse_process(policy, comm, cgroups);
+}
+
 /* The target policy (policy.h) for a resolved plan: the namespace, by name under
- * /run/netns ("host" for ours) and by path; each interface; the delay and loss. */
-static int check_policy(const struct policy *policy, const struct netns_ref *ref,
-			const json_t *interfaces, const struct netem_params *netem, char *err,
-			size_t errlen)
+ * /run/netns ("host" for ours) and by path, and by its owner when named through one;
+ * each interface; the delay and loss. */
+static int check_policy(const struct policy *policy, const json_t *netns_spec,
+			const struct netns_ref *ref, const json_t *interfaces,
+			const struct netem_params *netem, char *err, size_t errlen)
 {
 	const char *name = NULL, *refusal;
-	char what[64];
+	char what[64], gone[96];
 	size_t i;
 	json_t *e;
 	int r;
 
 	if (!policy)
 		return 0;
+	refusal = netns_owner_refusal(policy, netns_spec, gone, sizeof(gone));
+	if (refusal) {
+		errbuf_set(err, errlen, "%s: %s", ref->label, refusal);
+		return -EPERM;
+	}
 	if (ref->own)
 		name = "host";
 	else if (strncmp(ref->path, NETNS_RUN_DIR "/", strlen(NETNS_RUN_DIR) + 1) == 0)
@@ -355,7 +391,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	}
 
 	/* The blast radius of a qdisc is its interface: the policy may narrow which. */
-	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
+	r = check_policy(ctx->policy, json_object_get(params, "netns"), &ref, list, &netem, err,
+			 errlen);
 	if (r < 0)
 		return r;
 	plan = json_pack("{s:o, s:I, s:s, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),
