@@ -89,13 +89,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* User + kernel time of ru. */
+static uint64_t rusage_ns(const struct rusage *ru)
+{
+	return (uint64_t)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ULL +
+	       (uint64_t)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ULL;
+}
+
+/* The process's CPU time, its threads included (the injector's namespace helper
+ * threads), its children not. */
 static uint64_t self_cpu_ns(void)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	return rusage_ns(&ru);
 }
 
 /* fork/exec of argv, as a tool that shells out to tc does; its CPU time (user +
@@ -129,8 +137,7 @@ static int run(char *const argv[], uint64_t *ret_cpu_ns, char *out, size_t len)
 	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status))
 		return -1;
 	if (ret_cpu_ns)
-		*ret_cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
-			      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+		*ret_cpu_ns = rusage_ns(&ru);
 	return WEXITSTATUS(status);
 }
 
@@ -348,7 +355,8 @@ static int cycle_tc(char *const add[], char *const del[], const char *dev, const
 	return r;
 }
 
-/* The rounds of both sides, a warm-up first, alternating which goes first. */
+/* What run_rounds() runs: its rounds of both tools, a warm-up round first, the
+ * tool going first alternating between rounds. */
 struct plan {
 	json_t **faults;
 	size_t nf;

@@ -69,7 +69,14 @@ fi
 
 NS=flbench-net-$$-$RANDOM
 WORK=$(mktemp -d /tmp/flbench-net.XXXXXX)
+child=
 cleanup() {
+	# The benchmark first (it may be in the middle of a fault), then the
+	# namespace, which takes its veths and their qdiscs with it.
+	if [ -n "$child" ]; then
+		kill "$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
+	fi
 	"$IP" netns del "$NS" 2>/dev/null || true
 	rm -rf "$WORK"
 }
@@ -105,7 +112,11 @@ run() {
 	echo
 	echo "== $1 (load average $(load))"
 	shift
-	"$@" || die "bench_net_host $*: a check failed or an error (see above)"
+	# In the background, so that a signal reaches the traps at once.
+	"$@" &
+	child=$!
+	wait "$child" || die "bench_net_host $*: a check failed or an error (see above)"
+	child=
 }
 
 before=$("$TC" -n "$NS" qdisc show)
