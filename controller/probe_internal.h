@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "probe.h"
+#include "probe_wake.h"
 
 #define PROBE_NO_DEADLINE UINT64_MAX
 
@@ -62,6 +63,9 @@ struct probe_engine {
 	uint64_t t0; /* CLOCK_MONOTONIC at probe_engine_start() */
 	bool started, stopped;
 	uint64_t armed; /* the timerfd's deadline, PROBE_NO_DEADLINE when disarmed */
+	bool armed_ahead; /* armed for a time still to come: its wakeup shows how late */
+	bool early_wake; /* arm a margin before a send and spin the rest (probe_wake.h) */
+	struct probe_wake wake;
 
 	/* curl multi, shared by the http and prometheus probes (probe_curl.c). */
 	CURLM *multi;
