@@ -87,11 +87,11 @@ static void timer_handle(struct probe_watch *w, uint32_t events)
 	struct probe_engine *e =
 		(struct probe_engine *)((char *)w - offsetof(struct probe_engine, timer_watch));
 	uint64_t expirations, now;
-	bool fired = false;
+	bool fired;
 
 	(void)events;
-	while (read(e->timerfd, &expirations, sizeof(expirations)) > 0)
-		fired = true;
+	/* One read takes every expiration; EAGAIN when it was disarmed meanwhile. */
+	fired = read(e->timerfd, &expirations, sizeof(expirations)) > 0;
 	now = now_monotonic_ns();
 	if (fired && e->armed_ahead && e->armed != PROBE_NO_DEADLINE && now >= e->armed)
 		probe_wake_observe(&e->wake, now - e->armed);

@@ -101,8 +101,9 @@ void probe_watch_del(struct probe_engine *e, int fd);
 
 /* Set as CURLOPT_PRIVATE of every easy handle the engine runs. */
 struct probe_curl_req {
-	/* Called once the transfer is over; the handle is already out of the multi. */
-	void (*done)(struct probe_curl_req *r, CURL *easy, CURLcode code);
+	/* Called once the transfer is over; the handle is already out of the multi.
+	 * end_ns is when the engine learnt of the end (CLOCK_MONOTONIC). */
+	void (*done)(struct probe_curl_req *r, CURL *easy, CURLcode code, uint64_t end_ns);
 };
 
 int probe_curl_init(struct probe_engine *e);
