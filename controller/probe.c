@@ -295,8 +295,9 @@ static int arm_next(struct probe_engine *e)
 	if (e->early_wake && send != PROBE_NO_DEADLINE) {
 		uint64_t early = probe_wake_arm_early(&e->wake, now);
 
-		/* Already within the margin (no budget for the spin then): on time. */
-		if (send - now > early)
+		/* Already within the margin (no budget for the spin then), or due
+		 * (more than one dispatch's worth of samples): on time. */
+		if (send > now && send - now > early)
 			send -= early;
 	}
 	return arm(e, send < other ? send : other, now);
