@@ -166,8 +166,9 @@ int probe_engine_start(struct probe_engine *e)
 	if (e->started)
 		return -EALREADY;
 	e->started = true;
-	/* Schedules are sub-millisecond: the default 50 us of timer slack would be
-	 * added to every send. This affects the calling thread (the controller has
+	/* The timerfd's expiry takes no slack (measured: docs/performance.md §6),
+	 * but the caller's poll timeouts do, and 50 us by default is large next to
+	 * what is measured. This affects the calling thread (the controller has
 	 * one), for as long as it runs. */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	e->t0 = now_monotonic_ns();

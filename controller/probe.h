@@ -46,8 +46,8 @@ struct probe_engine;
 int probe_engine_new(const struct scenario *s, struct probe_engine **ret, char *err, size_t len);
 
 /* Starts the schedules now: every probe's first sample is due at once. Sets the
- * calling thread's timer slack to 1 ns (PR_SET_TIMERSLACK) so that wakeups are on
- * time. Returns 0, or -EALREADY when started before. */
+ * calling thread's timer slack to 1 ns (PR_SET_TIMERSLACK), for the timeouts of
+ * its poll loop. Returns 0, or -EALREADY when started before. */
 int probe_engine_start(struct probe_engine *e);
 
 /* The epoll fd to poll for POLLIN; owned by the engine. */
