@@ -379,14 +379,11 @@ static int parse_qdisc(const struct nlmsghdr *h, void *ret)
 	return rtnl_parse_qdisc(h, ret);
 }
 
-/* Sends a GET built in msg and takes the one object of type it answers. */
+/* Sends a GET built in msg and takes the one object of type it answers, if any:
+ * g->found says whether one came before the acknowledgement. */
 static int rtnl_get(int fd, struct nl_msg *msg, struct get_one *g)
 {
-	int r = rtnl_request(fd, msg, take_one, g, NULL, 0);
-
-	if (r < 0)
-		return r;
-	return g->found ? 0 : -EBADMSG; /* acknowledged, but nothing came */
+	return rtnl_request(fd, msg, take_one, g, NULL, 0);
 }
 
 int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret)
@@ -408,6 +405,8 @@ int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret)
 	nlmsg_free(msg);
 	if (r < 0)
 		return r;
+	if (!g.found)
+		return -EBADMSG; /* acknowledged, but nothing came */
 	/* The kernel also finds a device by an alternative name (ip link property
 	 * add altname); a dump is matched by the primary name, and so is this. */
 	if ((name && !streq(l.name, name)) || (ifindex > 0 && l.ifindex != ifindex))
@@ -436,14 +435,13 @@ int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
 	}
 	r = rtnl_get(fd, msg, &g);
 	nlmsg_free(msg);
-	/* ENOENT: nothing at parent (an ingress queue never created). EINVAL: the
-	 * qdisc there is builtin (noop), which the kernel does not report, as a
-	 * dump skips it; with no handle and no kind in the request, nothing else
-	 * in tc_get_qdisc() answers EINVAL. Both read as "no qdisc", as a dump would. */
-	if (r == -EINVAL)
-		return -ENOENT;
 	if (r < 0)
-		return r;
+		return r; /* -ENOENT: no qdisc at parent (an ingress queue never created) */
+	/* Acknowledged without a qdisc: the one there is builtin (the noop of a
+	 * device never up, or of an ingress queue whose qdisc was deleted), which
+	 * tc_get_qdisc() does not report, as a dump skips it. */
+	if (!g.found)
+		return -ENOENT;
 	if (q.ifindex != ifindex)
 		return -EBADMSG;
 	*ret = q;

@@ -74,8 +74,9 @@ int rtnl_dump_qdiscs(int fd, struct rtnl_qdisc **ret, size_t *ret_n);
  * primary name: an alternative name does not match). -ENODEV when there is none.
  * rtnl_get_qdisc(): the qdisc of ifindex at parent (TC_H_ROOT, TC_H_INGRESS), as
  * the kernel reports it (tcm_parent is the parent asked for). -ENOENT when there
- * is none a dump would show (a builtin noop at the root of a device never up, no
- * ingress qdisc), -ENODEV when the device is gone. Other errors are -errno.
+ * is none a dump would show (no ingress qdisc, or a builtin noop: at the root of a
+ * device never up, or left at ingress when an ingress qdisc was deleted), -ENODEV
+ * when the device is gone. Other errors are -errno.
  */
 int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret);
 int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret);
