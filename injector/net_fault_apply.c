@@ -401,15 +401,14 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	return 0;
 }
 
-/* The root of ifindex, for the revert; *ret_gone when the interface is gone. */
+/* The root of ifindex, for the revert; *ret_gone when the interface is gone
+ * (tc_get_qdisc() answers ENODEV for an unknown ifindex before anything else, so
+ * no RTM_GETLINK is needed). */
 static int revert_lookup(int fd, int ifindex, const struct netns_ref *ref, bool *ret_gone,
 			 struct qdisc_root_verdict *ret, char *err, size_t errlen)
 {
-	struct rtnl_link l;
-	int r = rtnl_get_link(fd, ifindex, NULL, &l);
+	int r = qdisc_root_lookup(fd, ifindex, ret);
 
-	if (r >= 0)
-		r = qdisc_root_lookup(fd, ifindex, ret);
 	*ret_gone = r == -ENODEV;
 	if (r < 0 && r != -ENODEV) {
 		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
