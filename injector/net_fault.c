@@ -113,15 +113,65 @@ int net_interfaces_parse(const json_t *v, json_t **ret_names, bool *ret_all, cha
 
 enum { NET_EGRESS = 1, NET_INGRESS = 2 };
 
+/*
+ * Where validation reads the links and qdiscs: the namespace's dumps for
+ * "interface: all", which needs every link anyway, or single requests on fd per
+ * named interface, so that a fault's cost does not grow with the number of
+ * interfaces in the namespace. Both answer the same questions the same way.
+ */
+struct net_view {
+	int fd;
+	bool dumped;
+	const struct rtnl_link *links;
+	size_t nl;
+	const struct rtnl_qdisc *qs;
+	size_t nq;
+};
+
+static int view_root(const struct net_view *w, int ifindex, struct qdisc_root_verdict *ret)
+{
+	if (!w->dumped)
+		return qdisc_root_lookup(w->fd, ifindex, ret);
+	qdisc_root_classify(w->qs, w->nq, ifindex, ret);
+	return 0;
+}
+
+static int view_has_ingress(const struct net_view *w, int ifindex, bool *ret)
+{
+	if (!w->dumped)
+		return net_ingress_lookup(w->fd, ifindex, ret);
+	*ret = net_has_ingress_qdisc(w->qs, w->nq, ifindex);
+	return 0;
+}
+
+static int view_name_taken(const struct net_view *w, const char *name, bool *ret)
+{
+	if (!w->dumped)
+		return net_link_name_taken(w->fd, name, ret);
+	*ret = net_link_by_name(w->links, w->nl, name) != NULL;
+	return 0;
+}
+
+static int view_error(int r, const struct netns_ref *ref, char *err, size_t errlen)
+{
+	errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s", ref->label,
+		   strerror(-r));
+	return r;
+}
+
 /* The ingress side of link: no ingress or clsact qdisc yet, and no device with
  * the IFB name we would take. Sets ifb in entry. */
-static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct rtnl_link *links,
-		       size_t nl, const struct rtnl_qdisc *qs, size_t nq,
+static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct net_view *w,
 		       const struct netns_ref *ref, char *err, size_t errlen)
 {
 	char ifb[IFNAMSIZ];
+	bool has = false;
+	int r;
 
-	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
+	r = view_has_ingress(w, link->ifindex, &has);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
+	if (has) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
 			   "did not create; refusing to add its own",
@@ -129,28 +179,31 @@ static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct
 		return -EBUSY;
 	}
 	net_ifb_name(link->ifindex, ifb);
-	for (size_t i = 0; i < nl; i++)
-		if (streq(links[i].name, ifb)) {
-			errbuf_set(err, errlen,
-				   "interface %s in %s: the device name %s that faultline reserves "
-				   "for its ingress is taken (left by a crash? run faultline "
-				   "recover)",
-				   link->name, ref->label, ifb);
-			return -EBUSY;
-		}
+	r = view_name_taken(w, ifb, &has);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
+	if (has) {
+		errbuf_set(err, errlen,
+			   "interface %s in %s: the device name %s that faultline reserves "
+			   "for its ingress is taken (left by a crash? run faultline "
+			   "recover)",
+			   link->name, ref->label, ifb);
+		return -EBUSY;
+	}
 	return json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ? -ENOMEM : 0;
 }
 
-static int add_interface(json_t *list, const struct rtnl_link *link, const struct rtnl_link *links,
-			 size_t nl, const struct rtnl_qdisc *qs, size_t nq, unsigned direction,
-			 const struct netns_ref *ref, char *err, size_t errlen)
+static int add_interface(json_t *list, const struct rtnl_link *link, const struct net_view *w,
+			 unsigned direction, const struct netns_ref *ref, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *entry = NULL;
 	struct qdisc_root_verdict v;
 	char h[16];
 	int r;
 
-	qdisc_root_classify(qs, nq, link->ifindex, &v);
+	r = view_root(w, link->ifindex, &v);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
 	if (!(direction & NET_EGRESS)) {
 		/* The root is not touched; record it all the same, for plans. */
 	} else if (v.state == QDISC_ROOT_OURS) {
@@ -175,7 +228,7 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 	if (!entry)
 		return -ENOMEM;
 	if (direction & NET_INGRESS) {
-		r = add_ingress(entry, link, links, nl, qs, nq, ref, err, errlen);
+		r = add_ingress(entry, link, w, ref, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -285,8 +338,9 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	struct netem_params netem;
 	struct net_filter filter;
 	struct netns_ref ref;
+	struct net_view w = { .fd = -1 };
 	const json_t *fv;
-	size_t nl = 0, nq = 0, i;
+	size_t i;
 	unsigned direction;
 	bool all = false;
 	char why[256];
@@ -336,17 +390,17 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	r = net_open_rtnl(&ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r >= 0)
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   ref.label, strerror(-r));
-		return r;
-	}
-
+	w.fd = fd;
 	if (all) {
-		for (i = 0; i < nl; i++) {
+		r = rtnl_dump_links(fd, &links, &w.nl);
+		if (r >= 0)
+			r = rtnl_dump_qdiscs(fd, &qs, &w.nq);
+		if (r < 0)
+			return view_error(r, &ref, err, errlen);
+		w.links = links;
+		w.qs = qs;
+		w.dumped = true;
+		for (i = 0; i < w.nl; i++) {
 			/* Not loopback, and not the IFB of another fault's ingress. */
 			if ((links[i].flags & IFF_LOOPBACK) || net_ifb_name_is_ours(links[i].name))
 				continue;
@@ -355,8 +409,7 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, &links[i], links, nl, qs, nq, direction, &ref, err,
-					  errlen);
+			r = add_interface(list, &links[i], &w, direction, &ref, err, errlen);
 			if (r < 0)
 				return r;
 		}
@@ -366,13 +419,16 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 		}
 	}
 	json_array_foreach(names, i, e) {
-		const struct rtnl_link *link = net_link_by_name(links, nl, json_string_value(e));
-		if (!link) {
+		struct rtnl_link link;
+		r = rtnl_get_link(fd, 0, json_string_value(e), &link);
+		if (r == -ENODEV) {
 			errbuf_set(err, errlen, "no interface \"%s\" in %s", json_string_value(e),
 				   ref.label);
 			return -ENODEV;
 		}
-		r = add_interface(list, link, links, nl, qs, nq, direction, &ref, err, errlen);
+		if (r < 0)
+			return view_error(r, &ref, err, errlen);
+		r = add_interface(list, &link, &w, direction, &ref, err, errlen);
 		if (r < 0)
 			return r;
 	}

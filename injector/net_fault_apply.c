@@ -169,9 +169,7 @@ static int delete_ours(int fd, int ifindex, const char *kind, char *kmsg, size_t
 static void explain_add_error(int r, const char *kmsg, const char *ifname, int fd, int ifindex,
 			      char *err, size_t errlen)
 {
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	struct qdisc_root_verdict v;
-	size_t nq = 0;
 
 	if (r == -ENOENT) {
 		errbuf_set(err, errlen,
@@ -179,9 +177,8 @@ static void explain_add_error(int r, const char *kmsg, const char *ifname, int f
 			   *kmsg ? ": " : "", kmsg);
 		return;
 	}
-	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
+	if (r == -EEXIST && qdisc_root_lookup(fd, ifindex, &v) == 0) {
 		char h[16];
-		qdisc_root_classify(qs, nq, ifindex, &v);
 		if (v.state != QDISC_ROOT_FOREIGN)
 			snprintf(v.why, sizeof(v.why), "%s %s", v.kind,
 				 qdisc_handle_format(v.handle, h, sizeof(h)));
@@ -350,11 +347,10 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *undo = json_deep_copy(plan);
-	_cleanup_free_ struct rtnl_link *links = NULL;
 	_cleanup_close_ int fd = -1;
 	struct psched ps;
 	struct net_state s;
-	size_t nl = 0, i, done = 0;
+	size_t i, done = 0;
 	json_t *e;
 	int r;
 
@@ -368,18 +364,18 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	r = net_open_rtnl(&s.ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
 	/* The interfaces must be the ones validated: same index, same name. */
 	json_array_foreach(s.interfaces, i, e) {
 		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 		const char *name = json_string_value(json_object_get(e, "ifname"));
-		const struct rtnl_link *l = net_link_by_index(links, nl, ifindex);
-		if (!l || !streq(l->name, name)) {
+		struct rtnl_link l;
+		r = rtnl_get_link(fd, ifindex, NULL, &l);
+		if (r < 0 && r != -ENODEV) {
+			errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
+				   strerror(-r));
+			return r;
+		}
+		if (r == -ENODEV || !streq(l.name, name)) {
 			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
 				   name, ifindex);
 			return -ENODEV;
@@ -405,22 +401,42 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	return 0;
 }
 
+/* The root of ifindex, for the revert; *ret_gone when the interface is gone
+ * (tc_get_qdisc() answers ENODEV for an unknown ifindex before anything else, so
+ * no RTM_GETLINK is needed). */
+static int revert_lookup(int fd, int ifindex, const struct netns_ref *ref, bool *ret_gone,
+			 struct qdisc_root_verdict *ret, char *err, size_t errlen)
+{
+	int r = qdisc_root_lookup(fd, ifindex, ret);
+
+	*ret_gone = r == -ENODEV;
+	if (r < 0 && r != -ENODEV) {
+		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
+			   ref->label, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 /* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const char *kind, const struct rtnl_link *links,
-		      size_t nl, const struct rtnl_qdisc *qs, size_t nq, json_t *report, char *err,
+static int revert_one(int fd, const json_t *e, const struct net_state *s, json_t *report, char *err,
 		      size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *name = json_string_value(json_object_get(e, "ifname"));
+	const char *kind = s->root_kind;
 	struct qdisc_root_verdict v = { 0 };
 	const char *result;
 	char kmsg[256];
+	bool gone;
 	int r;
 
-	if (!net_link_by_index(links, nl, ifindex)) {
+	r = revert_lookup(fd, ifindex, &s->ref, &gone, &v, err, errlen);
+	if (r < 0)
+		return r;
+	if (gone) {
 		result = "interface_gone"; /* its qdiscs went with it */
 	} else {
-		qdisc_root_classify(qs, nq, ifindex, &v);
 		if (v.state == QDISC_ROOT_DEFAULT) {
 			result = "not_present"; /* never applied, or already reverted */
 		} else if (v.state == QDISC_ROOT_FOREIGN) {
@@ -463,11 +479,9 @@ static int revert_ingress(int fd, const json_t *e, json_t *report, char *err, si
 int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *list = json_array();
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	_cleanup_close_ int fd = -1;
 	struct net_state s;
-	size_t nl = 0, nq = 0, i;
+	size_t i;
 	int r, first = 0;
 	json_t *e;
 
@@ -485,14 +499,6 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 	}
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r >= 0)
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   s.ref.label, strerror(-r));
-		return r;
-	}
 	json_array_foreach(s.interfaces, i, e) {
 		/* After a crash between intent and applied, "applied" is absent: try. */
 		if (json_is_false(json_object_get(e, "applied")))
@@ -501,7 +507,7 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		first = first ?: r;
 		if (!entry_egress(e))
 			continue;
-		r = revert_one(fd, e, s.root_kind, links, nl, qs, nq, list, err, errlen);
+		r = revert_one(fd, e, &s, list, err, errlen);
 		first = first ?: r;
 	}
 	if (first < 0)
@@ -509,17 +515,17 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 
 	/* Read back: no interface may still have our root. A success that leaves
 	 * the delay in place is the failure this tool exists to avoid. */
-	qs = mfree(qs);
-	r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
 	json_array_foreach(s.interfaces, i, e) {
 		struct qdisc_root_verdict v;
-		qdisc_root_classify(qs, nq, (int)json_integer_value(json_object_get(e, "ifindex")),
-				    &v);
+		r = qdisc_root_lookup(fd, (int)json_integer_value(json_object_get(e, "ifindex")),
+				      &v);
+		if (r == -ENODEV)
+			continue; /* gone, and its qdiscs with it */
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s",
+				   s.ref.label, strerror(-r));
+			return r;
+		}
 		if (v.state == QDISC_ROOT_OURS && streq(v.kind, s.root_kind)) {
 			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
 				   s.root_kind, json_string_value(json_object_get(e, "ifname")));
