@@ -79,16 +79,22 @@ void probe_watch_del(struct probe_engine *e, int fd)
 	(void)epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/* The timer only wakes the loop; dispatch reads it and looks at the clock. */
+/* The timer only wakes the loop; dispatch reads it and looks at the clock. How
+ * late it woke, counted up to here (the caller's loop included), sets the margin
+ * of early wakeups. */
 static void timer_handle(struct probe_watch *w, uint32_t events)
 {
 	struct probe_engine *e =
 		(struct probe_engine *)((char *)w - offsetof(struct probe_engine, timer_watch));
-	uint64_t expirations;
+	uint64_t expirations, now;
+	bool fired;
 
 	(void)events;
-	while (read(e->timerfd, &expirations, sizeof(expirations)) > 0)
-		;
+	/* One read takes every expiration; EAGAIN when it was disarmed meanwhile. */
+	fired = read(e->timerfd, &expirations, sizeof(expirations)) > 0;
+	now = now_monotonic_ns();
+	if (fired && e->armed_ahead && e->armed != PROBE_NO_DEADLINE && now >= e->armed)
+		probe_wake_observe(&e->wake, now - e->armed);
 	e->armed = PROBE_NO_DEADLINE;
 }
 
@@ -102,6 +108,7 @@ int probe_engine_new(const struct scenario *s, struct probe_engine **ret, char *
 		return -ENOMEM;
 	e->epfd = e->timerfd = -1;
 	e->armed = e->curl_deadline = PROBE_NO_DEADLINE;
+	e->early_wake = true;
 	e->timer_watch.handle = timer_handle;
 	/* Who command probes run as while the controller is still root. */
 	privilege_target(&e->cmd_uid, &e->cmd_gid);
@@ -159,11 +166,13 @@ int probe_engine_start(struct probe_engine *e)
 	if (e->started)
 		return -EALREADY;
 	e->started = true;
-	/* Schedules are sub-millisecond: the default 50 us of timer slack would be
-	 * added to every send. This affects the calling thread (the controller has
+	/* The timerfd's expiry takes no slack (measured: docs/performance.md §6),
+	 * but the caller's poll timeouts do, and 50 us by default is large next to
+	 * what is measured. This affects the calling thread (the controller has
 	 * one), for as long as it runs. */
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	e->t0 = now_monotonic_ns();
+	probe_wake_init(&e->wake, e->t0);
 	/* Arm for t0 so that the first samples go out on the first dispatch. */
 	return probe_engine_dispatch(e);
 }
@@ -209,8 +218,29 @@ static void schedule(struct probe *p, uint64_t now)
 	}
 }
 
-/* The earliest time anything is due. */
-static uint64_t next_deadline(struct probe_engine *e)
+/* The earliest scheduled send of a probe with a free slot, or PROBE_NO_DEADLINE. */
+static uint64_t next_send(const struct probe_engine *e)
+{
+	uint64_t next = PROBE_NO_DEADLINE;
+
+	if (!e->started || e->stopped)
+		return next;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct probe *p = &e->probes[i];
+		uint64_t d;
+
+		if (p->in_flight >= p->cfg->concurrency)
+			continue;
+		d = probe_scheduled(p, p->next_k);
+		if (d < next)
+			next = d;
+	}
+	return next;
+}
+
+/* The earliest time anything else is due: curl's and the kinds' timeouts, and
+ * when every slot of a probe is busy, the expiry of the head of its queue. */
+static uint64_t next_other(struct probe_engine *e)
 {
 	uint64_t next = e->curl_deadline;
 
@@ -220,19 +250,23 @@ static uint64_t next_deadline(struct probe_engine *e)
 
 		if (d < next)
 			next = d;
-		if (!e->started || e->stopped)
+		if (!e->started || e->stopped || p->in_flight < p->cfg->concurrency)
 			continue;
-		d = probe_scheduled(p, p->next_k);
-		/* All slots busy: the head of the queue is next due when it expires. */
-		if (p->in_flight >= p->cfg->concurrency)
-			d += p->cfg->timeout_ns;
+		d = probe_scheduled(p, p->next_k) + p->cfg->timeout_ns;
 		if (d < next)
 			next = d;
 	}
 	return next;
 }
 
-static int arm(struct probe_engine *e, uint64_t when)
+static uint64_t next_deadline(struct probe_engine *e)
+{
+	uint64_t send = next_send(e), other = next_other(e);
+
+	return send < other ? send : other;
+}
+
+static int arm(struct probe_engine *e, uint64_t when, uint64_t now)
 {
 	struct itimerspec its = { 0 };
 
@@ -248,7 +282,54 @@ static int arm(struct probe_engine *e, uint64_t when)
 	if (timerfd_settime(e->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
 		return negative_errno();
 	e->armed = when;
+	e->armed_ahead = when > now;
 	return 0;
+}
+
+/* Arms the timer for the next thing due; for a send, a margin early (when the
+ * budget allows), so that dispatch can spin to the exact instant. Other
+ * deadlines are armed as they are: waking early for them would only loop. */
+static int arm_next(struct probe_engine *e)
+{
+	uint64_t now = now_monotonic_ns(), send = next_send(e), other = next_other(e);
+
+	if (e->early_wake && send != PROBE_NO_DEADLINE) {
+		uint64_t early = probe_wake_arm_early(&e->wake, now);
+
+		/* Already within the margin (no budget for the spin then), or due
+		 * (more than one dispatch's worth of samples): on time. */
+		if (send > now && send - now > early)
+			send -= early;
+	}
+	return arm(e, send < other ? send : other, now);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * When the next send is due within the margin, waits for it on the clock, so
+ * that it leaves at its scheduled time rather than a timer wakeup later. Bounded
+ * by the margin (PROBE_WAKE_MARGIN_MAX_NS at most) and by the spin budget.
+ */
+static void wait_for_send(struct probe_engine *e)
+{
+	uint64_t send = next_send(e), start = now_monotonic_ns(), now = start;
+
+	if (!e->early_wake || send == PROBE_NO_DEADLINE || send <= now ||
+	    !probe_wake_may_spin(&e->wake, now, send))
+		return;
+	while (now < send) {
+		cpu_relax();
+		now = now_monotonic_ns();
+	}
+	probe_wake_spent(&e->wake, now - start);
 }
 
 int probe_engine_dispatch(struct probe_engine *e)
@@ -271,6 +352,7 @@ int probe_engine_dispatch(struct probe_engine *e)
 	for (size_t i = 0; i < e->n; i++)
 		e->probes[i].ops->expire(&e->probes[i], now);
 	if (e->started && !e->stopped) {
+		wait_for_send(e);
 		now = now_monotonic_ns();
 		for (size_t i = 0; i < e->n; i++)
 			schedule(&e->probes[i], now);
@@ -278,7 +360,7 @@ int probe_engine_dispatch(struct probe_engine *e)
 		 * wakeup later. */
 		probe_curl_expire(e, now_monotonic_ns());
 	}
-	return arm(e, next_deadline(e));
+	return arm_next(e);
 }
 
 static bool any_in_flight(const struct probe_engine *e, uint64_t *ret_longest)
@@ -317,6 +399,19 @@ void probe_engine_stop(struct probe_engine *e)
 		if (poll(&pfd, 1, ms) < 0 && errno != EINTR)
 			return;
 	}
+}
+
+void probe_engine_set_early_wake(struct probe_engine *e, bool on)
+{
+	e->early_wake = on;
+}
+
+void probe_engine_wake_stats(const struct probe_engine *e, uint64_t *ret_spun_ns,
+			     uint64_t *ret_spins, uint64_t *ret_margin_ns)
+{
+	*ret_spun_ns = e->wake.spun;
+	*ret_spins = e->wake.spins;
+	*ret_margin_ns = probe_wake_margin(&e->wake);
 }
 
 size_t probe_engine_count(const struct probe_engine *e)

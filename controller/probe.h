@@ -8,7 +8,8 @@
  * socket and timer callbacks), non-blocking connects (tcp), and pidfds and pipes
  * of command children. The caller polls probe_engine_fd() next to its own fds and
  * calls probe_engine_dispatch() when it is readable; nothing here blocks except
- * probe_engine_stop(), which waits a bounded time for requests in flight.
+ * probe_engine_stop(), which waits a bounded time for requests in flight, and
+ * dispatch's spin to a send's exact time (below), 300 us at most.
  *
  * Scheduling: probe i's k-th sample is due at t0 + k / rate. Its latency counts
  * from that time, not from the send (coordinated omission): when all of the
@@ -16,10 +17,18 @@
  * and a sample that waited longer than the probe's timeout is recorded as a
  * timeout without being sent. Failures (refused, reset, timeout, ...) are samples
  * with an error class, never errors of the engine.
+ *
+ * Sending on time: since latency counts from the scheduled time, a late timer
+ * wakeup would count as the service's. The timer is armed a margin before each
+ * send (the host's observed wakeup lateness, bounded), and dispatch then spins on
+ * the clock up to the scheduled instant, never past it and never sending before
+ * it; the spinning is bounded to 5% of one CPU over time (probe_wake.h).
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sample.h"
 #include "scenario.h"
@@ -37,8 +46,8 @@ struct probe_engine;
 int probe_engine_new(const struct scenario *s, struct probe_engine **ret, char *err, size_t len);
 
 /* Starts the schedules now: every probe's first sample is due at once. Sets the
- * calling thread's timer slack to 1 ns (PR_SET_TIMERSLACK) so that wakeups are on
- * time. Returns 0, or -EALREADY when started before. */
+ * calling thread's timer slack to 1 ns (PR_SET_TIMERSLACK), for the timeouts of
+ * its poll loop. Returns 0, or -EALREADY when started before. */
 int probe_engine_start(struct probe_engine *e);
 
 /* The epoll fd to poll for POLLIN; owned by the engine. */
@@ -46,10 +55,21 @@ int probe_engine_fd(struct probe_engine *e);
 
 /*
  * Does everything that is due: reads finished answers, starts due samples, times
- * out late ones. Never blocks; returns 0, or -errno when the event loop itself
- * failed (epoll or timerfd; the probes' own failures are samples).
+ * out late ones. Never waits for I/O; when a send is due within the early-wake
+ * margin it spins until then (300 us at most). Returns 0, or -errno when the
+ * event loop itself failed (epoll or timerfd; the probes' own failures are
+ * samples).
  */
 int probe_engine_dispatch(struct probe_engine *e);
+
+/* Turns the early wakeup and the spin before sends on (the default) or off; for
+ * the benchmark, which compares the two. */
+void probe_engine_set_early_wake(struct probe_engine *e, bool on);
+
+/* Totals of the spinning before sends so far (ns, and how many waits), and the
+ * current early-wake margin (ns). */
+void probe_engine_wake_stats(const struct probe_engine *e, uint64_t *ret_spun_ns,
+			     uint64_t *ret_spins, uint64_t *ret_margin_ns);
 
 /*
  * Stops the schedules (nothing new is sent; due samples that never got a slot are

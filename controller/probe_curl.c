@@ -46,13 +46,17 @@ static void deliver(struct probe_engine *e)
 		struct probe_curl_req *r = NULL;
 		CURL *easy = m->easy_handle;
 		CURLcode code = m->data.result;
+		uint64_t end;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
+		/* The end of the sample: before the handle's removal, which is the
+		 * engine's bookkeeping, not the service's time. */
+		end = now_monotonic_ns();
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&r);
 		curl_multi_remove_handle(e->multi, easy);
 		if (r)
-			r->done(r, easy, code);
+			r->done(r, easy, code, end);
 	}
 }
 

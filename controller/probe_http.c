@@ -59,12 +59,11 @@ static bool status_expected(const struct scenario_probe *cfg, long status)
 	return false;
 }
 
-static void http_done(struct probe_curl_req *r, CURL *easy, CURLcode code)
+static void http_done(struct probe_curl_req *r, CURL *easy, CURLcode code, uint64_t end_ns)
 {
 	struct http_slot *slot = (struct http_slot *)r;
 	struct probe *p = slot->p;
-	uint64_t now = now_monotonic_ns();
-	struct sample s = { .t_ns = slot->t, .latency_ns = now - slot->t, .value = NAN };
+	struct sample s = { .t_ns = slot->t, .latency_ns = end_ns - slot->t, .value = NAN };
 	long status = 0;
 	char msg[CURL_ERROR_SIZE + 128];
 	const char *m = NULL;

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "probe.h"
+#include "probe_wake.h"
 
 #define PROBE_NO_DEADLINE UINT64_MAX
 
@@ -62,6 +63,9 @@ struct probe_engine {
 	uint64_t t0; /* CLOCK_MONOTONIC at probe_engine_start() */
 	bool started, stopped;
 	uint64_t armed; /* the timerfd's deadline, PROBE_NO_DEADLINE when disarmed */
+	bool armed_ahead; /* armed for a time still to come: its wakeup shows how late */
+	bool early_wake; /* arm a margin before a send and spin the rest (probe_wake.h) */
+	struct probe_wake wake;
 
 	/* curl multi, shared by the http and prometheus probes (probe_curl.c). */
 	CURLM *multi;
@@ -97,8 +101,9 @@ void probe_watch_del(struct probe_engine *e, int fd);
 
 /* Set as CURLOPT_PRIVATE of every easy handle the engine runs. */
 struct probe_curl_req {
-	/* Called once the transfer is over; the handle is already out of the multi. */
-	void (*done)(struct probe_curl_req *r, CURL *easy, CURLcode code);
+	/* Called once the transfer is over; the handle is already out of the multi.
+	 * end_ns is when the engine learnt of the end (CLOCK_MONOTONIC). */
+	void (*done)(struct probe_curl_req *r, CURL *easy, CURLcode code, uint64_t end_ns);
 };
 
 int probe_curl_init(struct probe_engine *e);

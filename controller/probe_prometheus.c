@@ -168,7 +168,7 @@ bad_value:
 	return msg;
 }
 
-static void prom_done(struct probe_curl_req *r, CURL *easy, CURLcode code)
+static void prom_done(struct probe_curl_req *r, CURL *easy, CURLcode code, uint64_t end_ns)
 {
 	struct prom_state *st = (struct prom_state *)r;
 	struct probe *p = st->p;
@@ -178,7 +178,7 @@ static void prom_done(struct probe_curl_req *r, CURL *easy, CURLcode code)
 	long status = 0;
 
 	st->busy = false;
-	s.latency_ns = now_monotonic_ns() - st->t;
+	s.latency_ns = end_ns - st->t;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	s.status = (int32_t)status;
 	if (st->too_big) {

@@ -34,6 +34,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "fault.h"
@@ -50,6 +51,7 @@
 #include "net_slot.h"
 #include "parse.h"
 #include "policy.h"
+#include "procfs.h"
 #include "protocol.h"
 #include "time_util.h"
 
@@ -118,39 +120,104 @@ int net_interfaces_parse(const json_t *v, json_t **ret_names, bool *ret_all, cha
 
 enum { NET_EGRESS = 1, NET_INGRESS = 2 };
 
+/*
+ * Where validation reads the links and qdiscs: the namespace's dumps for
+ * "interface: all", which needs every link anyway, or single requests on fd per
+ * named interface, so that a fault's cost does not grow with the number of
+ * interfaces in the namespace. Both answer the same questions the same way.
+ */
+struct net_view {
+	int fd;
+	bool dumped;
+	const struct rtnl_link *links;
+	size_t nl;
+	const struct rtnl_qdisc *qs;
+	size_t nq;
+};
+
+static int view_root(const struct net_view *w, int ifindex, struct qdisc_root_verdict *ret)
+{
+	if (!w->dumped)
+		return qdisc_root_lookup(w->fd, ifindex, ret);
+	qdisc_root_classify(w->qs, w->nq, ifindex, ret);
+	return 0;
+}
+
+static int view_has_ingress(const struct net_view *w, int ifindex, bool *ret)
+{
+	if (!w->dumped)
+		return net_ingress_lookup(w->fd, ifindex, ret);
+	*ret = net_has_ingress_qdisc(w->qs, w->nq, ifindex);
+	return 0;
+}
+
+static int view_name_taken(const struct net_view *w, const char *name, bool *ret)
+{
+	if (!w->dumped)
+		return net_link_name_taken(w->fd, name, ret);
+	*ret = net_link_by_name(w->links, w->nl, name) != NULL;
+	return 0;
+}
+
+static int view_error(int r, const struct netns_ref *ref, char *err, size_t errlen)
+{
+	errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s", ref->label,
+		   strerror(-r));
+	return r;
+}
+
+/* The link named name, from the dump or by a single request: 0, -ENODEV when
+ * there is none, or another -errno. */
+static int view_link_by_name(const struct net_view *w, const char *name, struct rtnl_link *ret)
+{
+	const struct rtnl_link *l;
+
+	if (!w->dumped)
+		return rtnl_get_link(w->fd, 0, name, ret);
+	l = net_link_by_name(w->links, w->nl, name);
+	if (!l)
+		return -ENODEV;
+	*ret = *l;
+	return 0;
+}
+
 /* A filtered fault joining the ingress another filtered fault put on link: a slot
  * of the prio at the root of that fault's IFB. */
-static int share_ingress(json_t *entry, int fd, const struct rtnl_link *link,
-			 const struct rtnl_link *ifb, const struct rtnl_qdisc *qs, size_t nq,
-			 const struct net_filter *filter, const struct netns_ref *ref, char *err,
-			 size_t errlen)
+static int share_ingress(json_t *entry, const struct rtnl_link *link, const char *ifb,
+			 const struct net_view *w, const struct net_filter *filter,
+			 const struct netns_ref *ref, char *err, size_t errlen)
 {
 	struct qdisc_root_verdict v;
 	struct net_slots slots;
+	struct rtnl_link dev;
 	unsigned slot;
 	char h[16];
 	int r;
 
-	qdisc_root_classify(qs, nq, ifb->ifindex, &v);
+	r = view_link_by_name(w, ifb, &dev);
+	if (r >= 0)
+		r = view_root(w, dev.ifindex, &v);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
 	if (!filter || v.state != QDISC_ROOT_OURS || !streq(v.kind, NET_FAULT_FILTERED_KIND)) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s: its ingress already goes through faultline's IFB "
 			   "%s (%s %s at its root), for another network fault; only filtered "
 			   "faults share an interface's ingress",
-			   link->name, ref->label, ifb->name, v.kind,
+			   link->name, ref->label, ifb, v.kind,
 			   qdisc_handle_format(v.handle, h, sizeof(h)));
 		return -EBUSY;
 	}
-	r = net_slots_query(fd, ifb->ifindex, &slots);
+	r = net_slots_query(w->fd, dev.ifindex, &slots);
 	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the filters of %s in %s: %s", ifb->name,
-			   ref->label, strerror(-r));
+		errbuf_set(err, errlen, "cannot read the filters of %s in %s: %s", ifb, ref->label,
+			   strerror(-r));
 		return r;
 	}
-	r = net_slot_pick(&slots, filter->has_exclude, ifb->name, ref->label, &slot, err, errlen);
+	r = net_slot_pick(&slots, filter->has_exclude, ifb, ref->label, &slot, err, errlen);
 	if (r < 0)
 		return r;
-	if (json_object_set_new(entry, "ifb", json_string(ifb->name)) < 0 ||
+	if (json_object_set_new(entry, "ifb", json_string(ifb)) < 0 ||
 	    json_object_set_new(entry, "ifb_slot", json_integer(slot)) < 0 ||
 	    json_object_set_new(entry, "ifb_shared", json_true()) < 0)
 		return -ENOMEM;
@@ -160,19 +227,23 @@ static int share_ingress(json_t *entry, int fd, const struct rtnl_link *link,
 /* The ingress side of link: no ingress or clsact qdisc yet, and no device with
  * the IFB name we would take; or, for a filtered fault, the IFB and ingress of
  * other filtered faults to share. Sets ifb (and ifb_slot) in entry. */
-static int add_ingress(json_t *entry, int fd, const struct rtnl_link *link,
-		       const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
-		       size_t nq, const struct net_filter *filter, const struct netns_ref *ref,
-		       char *err, size_t errlen)
+static int add_ingress(json_t *entry, const struct rtnl_link *link, const struct net_view *w,
+		       const struct net_filter *filter, const struct netns_ref *ref, char *err,
+		       size_t errlen)
 {
-	const struct rtnl_link *taken;
 	char ifb[IFNAMSIZ];
+	bool has = false, taken = false;
+	int r;
 
 	net_ifb_name(link->ifindex, ifb);
-	taken = net_link_by_name(links, nl, ifb);
-	if (taken && net_has_ingress_qdisc(qs, nq, link->ifindex))
-		return share_ingress(entry, fd, link, taken, qs, nq, filter, ref, err, errlen);
-	if (net_has_ingress_qdisc(qs, nq, link->ifindex)) {
+	r = view_has_ingress(w, link->ifindex, &has);
+	if (r >= 0)
+		r = view_name_taken(w, ifb, &taken);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
+	if (taken && has)
+		return share_ingress(entry, link, ifb, w, filter, ref, err, errlen);
+	if (has) {
 		errbuf_set(err, errlen,
 			   "interface %s in %s has an ingress or clsact qdisc, which faultline "
 			   "did not create; refusing to add its own",
@@ -240,9 +311,8 @@ static int pick_slot(int fd, const struct rtnl_link *link, const struct qdisc_ro
 			     errlen);
 }
 
-static int add_interface(json_t *list, int fd, const struct rtnl_link *link,
-			 const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
-			 size_t nq, unsigned direction, const struct net_filter *filter,
+static int add_interface(json_t *list, const struct rtnl_link *link, const struct net_view *w,
+			 unsigned direction, const struct net_filter *filter,
 			 const struct netns_ref *ref, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *entry = NULL;
@@ -250,11 +320,13 @@ static int add_interface(json_t *list, int fd, const struct rtnl_link *link,
 	unsigned slot = 0;
 	int r;
 
-	qdisc_root_classify(qs, nq, link->ifindex, &v);
+	r = view_root(w, link->ifindex, &v);
+	if (r < 0)
+		return view_error(r, ref, err, errlen);
 	if (!(direction & NET_EGRESS)) {
 		/* The root is not touched; record it all the same, for plans. */
 	} else if (v.state == QDISC_ROOT_OURS) {
-		r = pick_slot(fd, link, &v, filter, ref, &slot, err, errlen);
+		r = pick_slot(w->fd, link, &v, filter, ref, &slot, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -280,7 +352,7 @@ static int add_interface(json_t *list, int fd, const struct rtnl_link *link,
 	     json_object_set_new(entry, "shared", json_boolean(v.state == QDISC_ROOT_OURS)) < 0))
 		return -ENOMEM;
 	if (direction & NET_INGRESS) {
-		r = add_ingress(entry, fd, link, links, nl, qs, nq, filter, ref, err, errlen);
+		r = add_ingress(entry, link, w, filter, ref, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -302,20 +374,54 @@ static unsigned direction_parse(const json_t *v)
 				     0;
 }
 
+/* A namespace named through its owner ({cgroup: P} or {pid: N}) is only as allowed
+ * as the owner: the cgroup passes the cgroups and units lists, the process the comm,
+ * cgroups and units lists, exactly as for a process fault on it. A process that left
+ * meanwhile passes nothing. */
+static const char *netns_owner_refusal(const struct policy *policy, const json_t *spec, char *buf,
+				       size_t len)
+{
+	const json_t *cg = json_object_get(spec, "cgroup"), *pid = json_object_get(spec, "pid");
+	char comm[64], cgroups[4096];
+	ssize_t n;
+
+	if (json_is_string(cg))
+		return policy_refuse_cgroup(policy, json_string_value(cg));
+	if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
+	    json_integer_value(pid) > INT_MAX)
+		return NULL; /* not named by an owner (netns_ref_resolve checked the form) */
+	n = procfs_read_file((pid_t)json_integer_value(pid), "comm", comm, sizeof(comm));
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = '\0';
+	if (n <= 0 ||
+	    procfs_read_cgroups((pid_t)json_integer_value(pid), cgroups, sizeof(cgroups)) < 0) {
+		snprintf(buf, len,
+			 "the process that owns it is gone, so the policy cannot be checked");
+		return buf;
+	}
+	return policy_refuse_process(policy, comm, cgroups);
+}
+
 /* The target policy (policy.h) for a resolved plan: the namespace, by name under
- * /run/netns ("host" for ours) and by path; each interface; the delay and loss. */
-static int check_policy(const struct policy *policy, const struct netns_ref *ref,
-			const json_t *interfaces, const struct netem_params *netem, char *err,
-			size_t errlen)
+ * /run/netns ("host" for ours) and by path, and by its owner when named through one;
+ * each interface; the delay and loss. */
+static int check_policy(const struct policy *policy, const json_t *netns_spec,
+			const struct netns_ref *ref, const json_t *interfaces,
+			const struct netem_params *netem, char *err, size_t errlen)
 {
 	const char *name = NULL, *refusal;
-	char what[64];
+	char what[64], gone[96];
 	size_t i;
 	json_t *e;
 	int r;
 
 	if (!policy)
 		return 0;
+	refusal = netns_owner_refusal(policy, netns_spec, gone, sizeof(gone));
+	if (refusal) {
+		errbuf_set(err, errlen, "%s: %s", ref->label, refusal);
+		return -EPERM;
+	}
 	if (ref->own)
 		name = "host";
 	else if (strncmp(ref->path, NETNS_RUN_DIR "/", strlen(NETNS_RUN_DIR) + 1) == 0)
@@ -356,8 +462,9 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	struct netem_params netem;
 	struct net_filter filter;
 	struct netns_ref ref;
+	struct net_view w = { .fd = -1 };
 	const json_t *fv;
-	size_t nl = 0, nq = 0, i;
+	size_t i;
 	unsigned direction;
 	bool all = false;
 	char why[256];
@@ -407,17 +514,17 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	r = net_open_rtnl(&ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r >= 0)
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   ref.label, strerror(-r));
-		return r;
-	}
-
+	w.fd = fd;
 	if (all) {
-		for (i = 0; i < nl; i++) {
+		r = rtnl_dump_links(fd, &links, &w.nl);
+		if (r >= 0)
+			r = rtnl_dump_qdiscs(fd, &qs, &w.nq);
+		if (r < 0)
+			return view_error(r, &ref, err, errlen);
+		w.links = links;
+		w.qs = qs;
+		w.dumped = true;
+		for (i = 0; i < w.nl; i++) {
 			/* Not loopback, and not the IFB of another fault's ingress. */
 			if ((links[i].flags & IFF_LOOPBACK) || net_ifb_name_is_ours(links[i].name))
 				continue;
@@ -426,8 +533,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, fd, &links[i], links, nl, qs, nq, direction,
-					  fv ? &filter : NULL, &ref, err, errlen);
+			r = add_interface(list, &links[i], &w, direction, fv ? &filter : NULL, &ref,
+					  err, errlen);
 			if (r < 0)
 				return r;
 		}
@@ -437,14 +544,17 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 		}
 	}
 	json_array_foreach(names, i, e) {
-		const struct rtnl_link *link = net_link_by_name(links, nl, json_string_value(e));
-		if (!link) {
+		struct rtnl_link link;
+		r = rtnl_get_link(fd, 0, json_string_value(e), &link);
+		if (r == -ENODEV) {
 			errbuf_set(err, errlen, "no interface \"%s\" in %s", json_string_value(e),
 				   ref.label);
 			return -ENODEV;
 		}
-		r = add_interface(list, fd, link, links, nl, qs, nq, direction, fv ? &filter : NULL,
-				  &ref, err, errlen);
+		if (r < 0)
+			return view_error(r, &ref, err, errlen);
+		r = add_interface(list, &link, &w, direction, fv ? &filter : NULL, &ref, err,
+				  errlen);
 		if (r < 0)
 			return r;
 	}
@@ -463,7 +573,8 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 	}
 
 	/* The blast radius of a qdisc is its interface: the policy may narrow which. */
-	r = check_policy(ctx->policy, &ref, list, &netem, err, errlen);
+	r = check_policy(ctx->policy, json_object_get(params, "netns"), &ref, list, &netem, err,
+			 errlen);
 	if (r < 0)
 		return r;
 	plan = json_pack("{s:o, s:I, s:s, s:s, s:O, s:O, s:b}", "netns", netns_ref_to_json(&ref),

@@ -181,9 +181,7 @@ static int delete_ours(int fd, int ifindex, const char *kind, char *kmsg, size_t
 static void explain_add_error(int r, const char *kmsg, const char *ifname, int fd, int ifindex,
 			      char *err, size_t errlen)
 {
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	struct qdisc_root_verdict v;
-	size_t nq = 0;
 
 	if (r == -ENOENT) {
 		errbuf_set(err, errlen,
@@ -191,9 +189,8 @@ static void explain_add_error(int r, const char *kmsg, const char *ifname, int f
 			   *kmsg ? ": " : "", kmsg);
 		return;
 	}
-	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
+	if (r == -EEXIST && qdisc_root_lookup(fd, ifindex, &v) == 0) {
 		char h[16];
-		qdisc_root_classify(qs, nq, ifindex, &v);
 		if (v.state != QDISC_ROOT_FOREIGN)
 			snprintf(v.why, sizeof(v.why), "%s %s", v.kind,
 				 qdisc_handle_format(v.handle, h, sizeof(h)));
@@ -237,10 +234,8 @@ static unsigned entry_slot(const json_t *e)
 static int ensure_prio_root(int fd, int ifindex, const char *ifname, char *err, size_t errlen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	struct qdisc_root_verdict v;
 	char kmsg[256];
-	size_t nq = 0;
 	int r = net_build_prio_msg(ifindex, &msg);
 
 	if (r < 0)
@@ -252,8 +247,7 @@ static int ensure_prio_root(int fd, int ifindex, const char *ifname, char *err, 
 			   *kmsg ? ": " : "", kmsg);
 		return r;
 	}
-	if (r == -EEXIST && rtnl_dump_qdiscs(fd, &qs, &nq) == 0) {
-		qdisc_root_classify(qs, nq, ifindex, &v);
+	if (r == -EEXIST && qdisc_root_lookup(fd, ifindex, &v) == 0) {
 		if (v.state == QDISC_ROOT_OURS && streq(v.kind, NET_FAULT_FILTERED_KIND))
 			return 0; /* shared with the faults already in its slots */
 	}
@@ -401,43 +395,34 @@ static unsigned entry_ifb_slot(const json_t *e)
 static int release_ingress(int fd, int ifindex, const char *ifb, const struct net_state *s,
 			   unsigned slot, const char **ret_result, char *err, size_t errlen)
 {
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
-	const struct rtnl_link *dev;
 	struct qdisc_root_verdict v;
 	const char *result = "not_present";
-	size_t nl = 0, nq = 0;
+	struct rtnl_link dev;
 	bool removed = false;
 	int r;
 
 	if (s->filtered) {
-		r = rtnl_dump_links(fd, &links, &nl);
-		if (r < 0) {
-			errbuf_set(err, errlen, "cannot read the interfaces: %s", strerror(-r));
-			return r;
-		}
-		dev = net_link_by_name(links, nl, ifb);
-		if (!dev) {
+		r = rtnl_get_link(fd, 0, ifb, &dev);
+		if (r == -ENODEV) {
 			*ret_result = result;
 			return 0;
 		}
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
+		if (r >= 0)
+			r = qdisc_root_lookup(fd, dev.ifindex, &v);
 		if (r < 0) {
-			errbuf_set(err, errlen, "cannot read the qdiscs: %s", strerror(-r));
+			errbuf_set(err, errlen, "cannot read the IFB %s: %s", ifb, strerror(-r));
 			return r;
 		}
-		qdisc_root_classify(qs, nq, dev->ifindex, &v);
 		if (v.state == QDISC_ROOT_OURS && streq(v.kind, NET_FAULT_FILTERED_KIND)) {
-			r = revert_slot(fd, dev->ifindex, ifb, slot, &result, err, errlen);
+			r = revert_slot(fd, dev.ifindex, ifb, slot, &result, err, errlen);
 			if (r < 0)
 				return r;
-			qs = mfree(qs);
-			r = rtnl_dump_qdiscs(fd, &qs, &nq);
+			r = qdisc_root_lookup(fd, dev.ifindex, &v);
 			if (r < 0) {
-				errbuf_set(err, errlen, "cannot read the qdiscs: %s", strerror(-r));
+				errbuf_set(err, errlen, "cannot read the IFB %s: %s", ifb,
+					   strerror(-r));
 				return r;
 			}
-			qdisc_root_classify(qs, nq, dev->ifindex, &v);
 			if (v.state == QDISC_ROOT_OURS) {
 				*ret_result = result; /* other filtered faults still use it */
 				return 0;
@@ -475,22 +460,19 @@ static void unapply_interface(int fd, const json_t *e, const struct net_state *s
 /* The ifindex of the IFB named ifb that another filtered fault created. */
 static int shared_ifb_index(int fd, const char *ifb, int *ret_ifindex, char *err, size_t errlen)
 {
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	const struct rtnl_link *dev;
-	size_t nl = 0;
-	int r = rtnl_dump_links(fd, &links, &nl);
+	struct rtnl_link dev;
+	int r = rtnl_get_link(fd, 0, ifb, &dev);
 
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces: %s", strerror(-r));
-		return r;
-	}
-	dev = net_link_by_name(links, nl, ifb);
-	if (!dev) {
+	if (r == -ENODEV) {
 		errbuf_set(err, errlen,
 			   "the IFB %s of another fault, to share, is gone since validation", ifb);
-		return -ENODEV;
+		return r;
 	}
-	*ret_ifindex = dev->ifindex;
+	if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the IFB %s: %s", ifb, strerror(-r));
+		return r;
+	}
+	*ret_ifindex = dev.ifindex;
 	return 0;
 }
 
@@ -543,11 +525,10 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *undo = json_deep_copy(plan);
-	_cleanup_free_ struct rtnl_link *links = NULL;
 	_cleanup_close_ int fd = -1;
 	struct psched ps;
 	struct net_state s;
-	size_t nl = 0, i, done = 0;
+	size_t i, done = 0;
 	json_t *e;
 	int r;
 
@@ -561,18 +542,18 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	r = net_open_rtnl(&s.ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
 	/* The interfaces must be the ones validated: same index, same name. */
 	json_array_foreach(s.interfaces, i, e) {
 		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 		const char *name = json_string_value(json_object_get(e, "ifname"));
-		const struct rtnl_link *l = net_link_by_index(links, nl, ifindex);
-		if (!l || !streq(l->name, name)) {
+		struct rtnl_link l;
+		r = rtnl_get_link(fd, ifindex, NULL, &l);
+		if (r < 0 && r != -ENODEV) {
+			errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
+				   strerror(-r));
+			return r;
+		}
+		if (r == -ENODEV || !streq(l.name, name)) {
 			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
 				   name, ifindex);
 			return -ENODEV;
@@ -598,10 +579,26 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	return 0;
 }
 
+/* The root of ifindex, for the revert; *ret_gone when the interface is gone
+ * (tc_get_qdisc() answers ENODEV for an unknown ifindex before anything else, so
+ * no RTM_GETLINK is needed). */
+static int revert_lookup(int fd, int ifindex, const struct netns_ref *ref, bool *ret_gone,
+			 struct qdisc_root_verdict *ret, char *err, size_t errlen)
+{
+	int r = qdisc_root_lookup(fd, ifindex, ret);
+
+	*ret_gone = r == -ENODEV;
+	if (r < 0 && r != -ENODEV) {
+		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
+			   ref->label, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
 /* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const struct net_state *s,
-		      const struct rtnl_link *links, size_t nl, const struct rtnl_qdisc *qs,
-		      size_t nq, json_t *report, char *err, size_t errlen)
+static int revert_one(int fd, const json_t *e, const struct net_state *s, json_t *report, char *err,
+		      size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *name = json_string_value(json_object_get(e, "ifname"));
@@ -609,12 +606,15 @@ static int revert_one(int fd, const json_t *e, const struct net_state *s,
 	struct qdisc_root_verdict v = { 0 };
 	const char *result;
 	char kmsg[256];
+	bool gone;
 	int r;
 
-	if (!net_link_by_index(links, nl, ifindex)) {
+	r = revert_lookup(fd, ifindex, &s->ref, &gone, &v, err, errlen);
+	if (r < 0)
+		return r;
+	if (gone) {
 		result = "interface_gone"; /* its qdiscs went with it */
 	} else {
-		qdisc_root_classify(qs, nq, ifindex, &v);
 		if (v.state == QDISC_ROOT_DEFAULT) {
 			result = "not_present"; /* never applied, or already reverted */
 		} else if (v.state == QDISC_ROOT_FOREIGN) {
@@ -663,11 +663,9 @@ static int revert_ingress(int fd, const json_t *e, const struct net_state *s, js
 int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *list = json_array();
-	_cleanup_free_ struct rtnl_link *links = NULL;
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	_cleanup_close_ int fd = -1;
 	struct net_state s;
-	size_t nl = 0, nq = 0, i;
+	size_t i;
 	int r, first = 0;
 	json_t *e;
 
@@ -685,14 +683,6 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 	}
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &nl);
-	if (r >= 0)
-		r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   s.ref.label, strerror(-r));
-		return r;
-	}
 	json_array_foreach(s.interfaces, i, e) {
 		/* After a crash between intent and applied, "applied" is absent: try. */
 		if (json_is_false(json_object_get(e, "applied")))
@@ -701,7 +691,7 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		first = first ?: r;
 		if (!entry_egress(e))
 			continue;
-		r = revert_one(fd, e, &s, links, nl, qs, nq, list, err, errlen);
+		r = revert_one(fd, e, &s, list, err, errlen);
 		first = first ?: r;
 	}
 	if (first < 0)
@@ -709,13 +699,6 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 
 	/* Read back: no interface may still have our root. A success that leaves
 	 * the delay in place is the failure this tool exists to avoid. */
-	qs = mfree(qs);
-	r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0) {
-		errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s", s.ref.label,
-			   strerror(-r));
-		return r;
-	}
 	json_array_foreach(s.interfaces, i, e) {
 		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 		const char *name = json_string_value(json_object_get(e, "ifname"));
@@ -726,7 +709,14 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 		 * one while this fault impairs its ingress). */
 		if (!entry_egress(e))
 			continue;
-		qdisc_root_classify(qs, nq, ifindex, &v);
+		r = qdisc_root_lookup(fd, ifindex, &v);
+		if (r == -ENODEV)
+			continue; /* gone, and its qdiscs with it */
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s",
+				   s.ref.label, strerror(-r));
+			return r;
+		}
 		if (v.state != QDISC_ROOT_OURS || !streq(v.kind, s.root_kind))
 			continue;
 		if (!s.filtered) {

@@ -44,6 +44,28 @@ bool net_has_ingress_qdisc(const struct rtnl_qdisc *qs, size_t n, int ifindex)
 	return false;
 }
 
+int net_ingress_lookup(int fd, int ifindex, bool *ret_present)
+{
+	struct rtnl_qdisc q;
+	int r = rtnl_get_qdisc(fd, ifindex, TC_H_INGRESS, &q);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret_present = r == 0;
+	return 0;
+}
+
+int net_link_name_taken(int fd, const char *name, bool *ret_taken)
+{
+	struct rtnl_link l;
+	int r = rtnl_get_link(fd, 0, name, &l);
+
+	if (r < 0 && r != -ENODEV)
+		return r;
+	*ret_taken = r == 0;
+	return 0;
+}
+
 static int link_msg(int type, int flags, const char *name, unsigned up, struct nl_msg **ret)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = nlmsg_alloc_size(256);
@@ -152,9 +174,8 @@ static int send_step(int fd, struct nl_msg *msg, const char *what, const char *m
 int net_ifb_create(int fd, const char *name, int *ret_ifindex, char *err, size_t errlen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	_cleanup_free_ struct rtnl_link *links = NULL;
+	struct rtnl_link l;
 	char what[64];
-	size_t n = 0;
 	int r;
 
 	snprintf(what, sizeof(what), "cannot create the IFB device %s", name);
@@ -169,14 +190,17 @@ int net_ifb_create(int fd, const char *name, int *ret_ifindex, char *err, size_t
 			   what);
 	if (r < 0)
 		return r;
-	r = rtnl_dump_links(fd, &links, &n);
-	for (size_t i = 0; r >= 0 && i < n; i++)
-		if (streq(links[i].name, name)) {
-			*ret_ifindex = links[i].ifindex;
-			return 0;
-		}
-	errbuf_set(err, errlen, "the IFB device %s vanished after its creation", name);
-	return r < 0 ? r : -ENODEV;
+	r = rtnl_get_link(fd, 0, name, &l);
+	if (r >= 0) {
+		*ret_ifindex = l.ifindex;
+		return 0;
+	}
+	if (r == -ENODEV)
+		errbuf_set(err, errlen, "the IFB device %s vanished after its creation", name);
+	else
+		errbuf_set(err, errlen, "cannot read back the IFB device %s: %s", name,
+			   strerror(-r));
+	return r;
 }
 
 int net_ifb_redirect(int fd, int ifindex, const char *ifname, int ifb_ifindex, char *err,
@@ -210,22 +234,18 @@ int net_ifb_remove(int fd, int ifindex, const char *name, bool *ret_removed, cha
 		   size_t errlen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	_cleanup_free_ struct rtnl_link *links = NULL;
 	bool present = false;
 	char kmsg[256];
-	size_t n = 0;
 	int r;
 
 	/* The IFB is created before the ingress qdisc: without it, the ingress
 	 * qdisc on the interface was never ours (a crash before it was added), and
 	 * whatever ingress qdisc is there now is someone else's. */
-	r = rtnl_dump_links(fd, &links, &n);
+	r = net_link_name_taken(fd, name, &present);
 	if (r < 0) {
 		errbuf_set(err, errlen, "cannot read the interfaces: %s", strerror(-r));
 		return r;
 	}
-	for (size_t i = 0; i < n; i++)
-		present |= streq(links[i].name, name);
 	*ret_removed = false;
 	if (!present)
 		return 0;

@@ -43,6 +43,14 @@ bool net_ifb_name_is_ours(const char *name);
 /* True when ifindex has an ingress-side qdisc (ingress or clsact) in qs. */
 bool net_has_ingress_qdisc(const struct rtnl_qdisc *qs, size_t n, int ifindex);
 
+/* The same for one interface, by a single request (rtnl_get_qdisc()): 0 and
+ * *ret_present, or -errno (-ENODEV: the device is gone). */
+int net_ingress_lookup(int fd, int ifindex, bool *ret_present);
+
+/* Whether a device of the primary name name exists, by a single RTM_GETLINK: 0 and
+ * *ret_taken, or -errno. */
+int net_link_name_taken(int fd, const char *name, bool *ret_taken);
+
 /* RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL) of an ifb named name, up. */
 int net_build_ifb_newlink(const char *name, struct nl_msg **ret);
 /* RTM_DELLINK of the device named name. */

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <pthread.h>
 
 #include "macro.h"
 #include "net_nlerr.h"
@@ -523,9 +524,25 @@ int psched_read_path(const char *path, struct psched *ret)
 	return psched_parse(buf, ret);
 }
 
+static struct psched psched_cached;
+static int psched_cached_r = -EAGAIN;
+
+static void psched_read_once(void)
+{
+	psched_cached_r = psched_read_path("/proc/net/psched", &psched_cached);
+}
+
 int psched_read(struct psched *ret)
 {
-	return psched_read_path("/proc/net/psched", ret);
+	/* The clock's parameters are fixed at boot (and the same in every netns): read
+	 * once, which saves an open of a proc file on every apply. */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, psched_read_once);
+	if (psched_cached_r < 0)
+		return psched_cached_r;
+	*ret = psched_cached;
+	return 0;
 }
 
 /* tc_core's rule: with a clock resolution of 1 GHz the kernel advertises t2us for

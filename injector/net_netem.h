@@ -130,7 +130,8 @@ int netem_put_options(struct nl_msg *msg, const struct netem_params *p, const st
 int psched_parse(const char *text, struct psched *ret);
 
 /* Reads and parses /proc/net/psched, or the file at path. Returns 0, -EINVAL if
- * malformed, or the -errno of open/read. Blocks only on the read of a proc file. */
+ * malformed, or the -errno of open/read. psched_read() reads /proc/net/psched once per
+ * process (the values are fixed at boot) and answers from that since. */
 int psched_read(struct psched *ret);
 int psched_read_path(const char *path, struct psched *ret);
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "net_qdisc.h"
 
+#include <errno.h>
 #include <linux/pkt_sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "macro.h"
 
@@ -32,15 +34,22 @@ bool qdisc_kind_is_default_root(const char *kind)
 void qdisc_root_classify(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 			 struct qdisc_root_verdict *ret)
 {
-	struct qdisc_root_verdict v = { .state = QDISC_ROOT_DEFAULT, .kind = "noop" };
 	const struct rtnl_qdisc *root = NULL;
-	char h[16], ch[16], ph[16];
 
 	for (size_t i = 0; i < n; i++)
 		if (qs[i].ifindex == ifindex && qs[i].parent == TC_H_ROOT) {
 			root = &qs[i];
 			break;
 		}
+	qdisc_root_judge(root, qs, n, ret);
+}
+
+void qdisc_root_judge(const struct rtnl_qdisc *root, const struct rtnl_qdisc *qs, size_t n,
+		      struct qdisc_root_verdict *ret)
+{
+	struct qdisc_root_verdict v = { .state = QDISC_ROOT_DEFAULT, .kind = "noop" };
+	char h[16], ch[16], ph[16];
+
 	if (!root) {
 		/* No root in the dump: the builtin noop of a device never brought up,
 		 * which tc_dump_qdisc() skips. The kernel attaches the default when
@@ -79,7 +88,7 @@ void qdisc_root_classify(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 	 * Replacing the root would destroy their qdisc with it. */
 	for (size_t i = 0; i < n; i++) {
 		const struct rtnl_qdisc *q = &qs[i];
-		if (q == root || q->ifindex != ifindex || q->parent == TC_H_ROOT ||
+		if (q == root || q->ifindex != root->ifindex || q->parent == TC_H_ROOT ||
 		    q->parent == TC_H_INGRESS || TC_H_MAJ(q->parent) != TC_H_MAJ(root->handle) ||
 		    q->handle == 0)
 			continue;
@@ -90,4 +99,37 @@ void qdisc_root_classify(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 		break;
 	}
 	*ret = v;
+}
+
+bool qdisc_root_needs_children(const struct rtnl_qdisc *root)
+{
+	/* Of the default kinds, only mq has child qdiscs (one per tx queue); the
+	 * others are classless, or have classes without qdiscs (fq_codel). */
+	return root && root->handle == 0 && streq(root->kind, "mq");
+}
+
+int qdisc_root_lookup(int fd, int ifindex, struct qdisc_root_verdict *ret)
+{
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	struct rtnl_qdisc root;
+	size_t nq = 0;
+	int r = rtnl_get_qdisc(fd, ifindex, TC_H_ROOT, &root);
+
+	if (r == -ENOENT) {
+		qdisc_root_judge(NULL, NULL, 0, ret);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (!qdisc_root_needs_children(&root)) {
+		qdisc_root_judge(&root, NULL, 0, ret);
+		return 0;
+	}
+	/* A kernel mq: whether each per-queue child is the kernel's too is read from
+	 * a dump, as before (multi-queue devices are physical ones, which are few). */
+	r = rtnl_dump_qdiscs(fd, &qs, &nq);
+	if (r < 0)
+		return r;
+	qdisc_root_classify(qs, nq, ifindex, ret);
+	return 0;
 }

@@ -3,7 +3,8 @@
  * Qdisc ownership for the network faults (design §3, "own what you create"): which
  * root qdiscs a fault may replace, how our own is recognised, and the messages that
  * name what is in the way. Pure functions over a dump (net_rtnl.h), so that the
- * rules are tested on synthetic dumps without a kernel.
+ * rules are tested on synthetic dumps without a kernel, and qdisc_root_lookup(),
+ * which reads one interface's root by a single request and applies the same rules.
  *
  * What a kernel default looks like. The kernel attaches a root qdisc itself when a
  * device comes up (dev_activate() -> attach_default_qdiscs()), through
@@ -67,3 +68,19 @@ bool qdisc_kind_is_default_root(const char *kind);
  * devices' qdiscs). Pure; never fails. */
 void qdisc_root_classify(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 			 struct qdisc_root_verdict *ret);
+
+/* The same for a root already found (NULL: none), whose children, if any, are in
+ * qs[0..n) (the dump holding it; NULL, 0 when it was read alone). Pure. */
+void qdisc_root_judge(const struct rtnl_qdisc *root, const struct rtnl_qdisc *qs, size_t n,
+		      struct qdisc_root_verdict *ret);
+
+/* True when judging root needs its children: a kernel mq (handle 0). Pure. */
+bool qdisc_root_needs_children(const struct rtnl_qdisc *root);
+
+/*
+ * Classifies the root qdisc of ifindex as qdisc_root_classify() does over a full
+ * dump, but at the cost of one RTM_GETQDISC (rtnl_get_qdisc()) in the common case:
+ * only a kernel mq root, whose per-queue children must be checked, costs a dump of
+ * the namespace's qdiscs. Returns 0, -ENODEV when the device is gone, or -errno.
+ */
+int qdisc_root_lookup(int fd, int ifindex, struct qdisc_root_verdict *ret);

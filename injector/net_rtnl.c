@@ -190,7 +190,12 @@ static int rtnl_recv(int fd, void *buf, size_t len, size_t *ret_n)
 	}
 }
 
-int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen)
+typedef int (*rtnl_dump_fn)(const struct nlmsghdr *h, void *userdata);
+
+/* Sends msg with NLM_F_REQUEST | NLM_F_ACK added and waits for its acknowledgement;
+ * each other message answering it (the object a GET asked for) goes to fn first. */
+static int rtnl_request(int fd, struct nl_msg *msg, rtnl_dump_fn fn, void *userdata, char *err,
+			size_t errlen)
 {
 	_cleanup_free_ char *buf = malloc(RTNL_RECV_BUF);
 	uint32_t seq;
@@ -215,11 +220,19 @@ int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen)
 				continue; /* a stale answer to an earlier, timed-out request */
 			if (h->nlmsg_type == NLMSG_ERROR)
 				return rtnl_parse_error(h, err, errlen);
+			if (fn) {
+				r = fn(h, userdata);
+				if (r < 0)
+					return r;
+			}
 		}
 	}
 }
 
-typedef int (*rtnl_dump_fn)(const struct nlmsghdr *h, void *userdata);
+int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen)
+{
+	return rtnl_request(fd, msg, NULL, NULL, err, errlen);
+}
 
 /* One dump of type; fn sees each message of the answer. The family header is
  * hdr[0..hdrlen), or all zero (every object of the namespace) when hdr is NULL.
@@ -371,6 +384,104 @@ int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter *
 		return 0;
 	}
 	return r;
+}
+
+struct get_one {
+	uint16_t type;
+	int (*parse)(const struct nlmsghdr *h, void *ret);
+	void *ret;
+	bool found;
+};
+
+static int take_one(const struct nlmsghdr *h, void *userdata)
+{
+	struct get_one *g = userdata;
+
+	if (h->nlmsg_type != g->type || g->found)
+		return 0;
+	if (g->parse(h, g->ret) < 0)
+		return -EBADMSG;
+	g->found = true;
+	return 0;
+}
+
+static int parse_link(const struct nlmsghdr *h, void *ret)
+{
+	return rtnl_parse_link(h, ret);
+}
+
+static int parse_qdisc(const struct nlmsghdr *h, void *ret)
+{
+	return rtnl_parse_qdisc(h, ret);
+}
+
+/* Sends a GET built in msg and takes the one object of type it answers, if any:
+ * g->found says whether one came before the acknowledgement. */
+static int rtnl_get(int fd, struct nl_msg *msg, struct get_one *g)
+{
+	return rtnl_request(fd, msg, take_one, g, NULL, 0);
+}
+
+int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct rtnl_link l;
+	struct get_one g = { .type = RTM_NEWLINK, .parse = parse_link, .ret = &l };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    (name && nla_put_string(msg, IFLA_IFNAME, name) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = rtnl_get(fd, msg, &g);
+	nlmsg_free(msg);
+	if (r < 0)
+		return r;
+	if (!g.found)
+		return -EBADMSG; /* acknowledged, but nothing came */
+	/* The kernel also finds a device by an alternative name (ip link property
+	 * add altname); a dump is matched by the primary name, and so is this. */
+	if ((name && !streq(l.name, name)) || (ifindex > 0 && l.ifindex != ifindex))
+		return -ENODEV;
+	*ret = l;
+	return 0;
+}
+
+int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
+{
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC,
+			     .tcm_ifindex = ifindex,
+			     .tcm_parent = parent };
+	struct rtnl_qdisc q;
+	struct get_one g = { .type = RTM_NEWQDISC, .parse = parse_qdisc, .ret = &q };
+	/* NLM_F_ECHO: tc_get_qdisc() answers through rtnetlink_send(), which
+	 * unicasts to the asker only when it asks for an echo. */
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_ECHO);
+	int r;
+
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = rtnl_get(fd, msg, &g);
+	nlmsg_free(msg);
+	if (r < 0)
+		return r; /* -ENOENT: no qdisc at parent (an ingress queue never created) */
+	/* Acknowledged without a qdisc: the one there is builtin (the noop of a
+	 * device never up, or of an ingress queue whose qdisc was deleted), which
+	 * tc_get_qdisc() does not report, as a dump skips it. */
+	if (!g.found)
+		return -ENOENT;
+	if (q.ifindex != ifindex)
+		return -EBADMSG;
+	*ret = q;
+	return 0;
 }
 
 /* A string attribute, NUL-terminated within its payload, into out. */

@@ -2,7 +2,8 @@
 /*
  * A small rtnetlink transport for the network faults: a NETLINK_ROUTE socket in a
  * chosen network namespace, requests that wait for their acknowledgement (with the
- * kernel's extended ack message), and dumps of links and qdiscs.
+ * kernel's extended ack message), dumps of links and qdiscs, and single lookups of one
+ * link or one qdisc.
  *
  * Messages are built with libnl-3's message API (nlmsg_*, nla_*); the socket, the
  * sequence numbers and the parsing of replies are ours, so that every failure is a
@@ -81,6 +82,19 @@ int rtnl_dump_qdiscs(int fd, struct rtnl_qdisc **ret, size_t *ret_n);
  * parent is an empty dump. Same contract as above. */
 int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter **ret,
 		      size_t *ret_n);
+
+/*
+ * One object by a single request, not a dump, so that its cost does not grow with
+ * the namespace. rtnl_get_link(): the link of ifindex (> 0), or else of name (its
+ * primary name: an alternative name does not match). -ENODEV when there is none.
+ * rtnl_get_qdisc(): the qdisc of ifindex at parent (TC_H_ROOT, TC_H_INGRESS), as
+ * the kernel reports it (tcm_parent is the parent asked for). -ENOENT when there
+ * is none a dump would show (no ingress qdisc, or a builtin noop: at the root of a
+ * device never up, or left at ingress when an ingress qdisc was deleted), -ENODEV
+ * when the device is gone. Other errors are -errno.
+ */
+int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret);
+int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret);
 
 /* Parsers for one message of a dump, pure and exposed for the unit tests. They
  * return 0 and fill *ret, or -EBADMSG when the message is not a well-formed

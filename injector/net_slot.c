@@ -46,13 +46,23 @@ void net_slots_read(const struct rtnl_qdisc *qs, size_t nq, const struct rtnl_fi
 
 int net_slots_query(int fd, int ifindex, struct net_slots *ret)
 {
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	_cleanup_free_ struct rtnl_filter *fs = NULL;
+	struct rtnl_qdisc qs[NET_FILTER_SLOTS];
 	size_t nq = 0, nf = 0;
-	int r = rtnl_dump_qdiscs(fd, &qs, &nq);
+	int r;
 
-	if (r >= 0)
-		r = rtnl_dump_filters(fd, ifindex, NET_FAULT_HANDLE, &fs, &nf);
+	/* Each slot's band by a single request (no dump of the namespace's qdiscs):
+	 * none there (-ENOENT), or no prio of ours to ask (-EINVAL), is no netem. */
+	for (unsigned k = 0; k < NET_FILTER_SLOTS; k++) {
+		r = rtnl_get_qdisc(fd, ifindex,
+				   TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(k)), &qs[nq]);
+		if (r == -ENOENT || r == -EINVAL)
+			continue;
+		if (r < 0)
+			return r;
+		nq++;
+	}
+	r = rtnl_dump_filters(fd, ifindex, NET_FAULT_HANDLE, &fs, &nf);
 	if (r < 0)
 		return r;
 	net_slots_read(qs, nq, fs, nf, ifindex, ret);

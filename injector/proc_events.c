@@ -24,19 +24,19 @@ struct proc_events {
 	unsigned long overruns;
 };
 
-/* The connector's request: listen or ignore. */
+/* The connector's request: listen or ignore. Laid out byte by byte (header, cn_msg,
+ * then the op as its payload), since cn_msg ends in a flexible array. */
 static int send_mcast_op(int fd, enum proc_cn_mcast_op op)
 {
-	struct {
-		struct nlmsghdr nl;
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) msg = {
-		.nl = { .nlmsg_len = sizeof(msg), .nlmsg_type = NLMSG_DONE, .nlmsg_pid = 0 },
-		.cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(op) },
-		.op = op,
-	};
-	return send(fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
+	char msg[sizeof(struct nlmsghdr) + sizeof(struct cn_msg) + sizeof(op)]
+		__attribute__((aligned(NLMSG_ALIGNTO))) = { 0 };
+	struct nlmsghdr nl = { .nlmsg_len = sizeof(msg), .nlmsg_type = NLMSG_DONE };
+	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(op) };
+
+	memcpy(msg, &nl, sizeof(nl));
+	memcpy(msg + sizeof(nl), &cn, sizeof(cn));
+	memcpy(msg + sizeof(nl) + sizeof(cn), &op, sizeof(op));
+	return send(fd, msg, sizeof(msg), MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
 }
 
 static void deliver(struct proc_events *pe, const struct process_event *raw, bool overrun)

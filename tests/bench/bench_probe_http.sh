@@ -16,18 +16,23 @@
 # wakeups; the default when root; 0 to measure under the host's normal scheduling).
 #
 # What it does: starts the demo service on a free loopback port with a fixed
-# per-request sleep. Each round, in alternating order: the http probe (one slot,
-# kept-alive connection, FLBENCH_RATE) takes FLBENCH_SAMPLES samples, and one curl
-# process fetches the same URL FLBENCH_SAMPLES times over one kept-alive
+# per-request sleep. Each round, in rotating order: the http probe (one slot,
+# kept-alive connection, FLBENCH_RATE) takes FLBENCH_SAMPLES samples; the same
+# probe again with --no-early-wake (its timer armed for the scheduled times
+# themselves, no spin: the engine before the early wakeup, for comparison); and
+# one curl process fetches the same URL FLBENCH_SAMPLES times over one kept-alive
 # connection, printing time_total for each. The probe's latency runs from the
 # scheduled time to the end of the answer as the engine sees it, so it includes
 # the engine's wakeup and dispatch; curl's time_total runs from curl's own start
 # of the transfer. The per-sample overhead is the difference of the medians, per
 # round and over all rounds. Each round also measures the floor: how late a bare
-# timerfd wakes at the same period (tests/bench/timer_wake.c), which any
-# fixed-rate scheduler pays and the probe counts by design; the overhead minus
-# the floor is the engine's own share. Every request must succeed, and the service's own
-# counter must equal the requests both tools sent; anything else fails (exit 1).
+# timerfd wakes at the same period (tests/bench/timer_wake.c), plainly and with
+# the engine's early wakeup and spin; the plain floor is what any fixed-rate
+# scheduler pays without spinning, and the probe would count it by design. The
+# CPU cost of the spin is the probe's own count of microseconds spun, and its
+# CPU time against that of the run without it. Every request must succeed, and
+# the service's own counter must equal the requests the tools sent; anything else
+# fails (exit 1).
 # This is a benchmark, not a test: it asserts correctness, never timings. The
 # numbers go to docs/performance.md by hand. Needs no privileges.
 set -euo pipefail
@@ -106,10 +111,16 @@ done
 
 run_floor() {
 	"${RT[@]}" "$TIMER_WAKE" "$SAMPLES" "$period_us" >"$tmp/floor-$1.txt" || die "timer_wake failed"
+	"${RT[@]}" "$TIMER_WAKE" "$SAMPLES" "$period_us" early >"$tmp/floor-early-$1.txt" ||
+		die "timer_wake early failed"
 }
 run_probe() {
 	"${RT[@]}" "$PROBE_RUN" "$tmp/probe.yaml" --for "${duration_ms}ms" --samples "$tmp/probe-$1.csv" \
-		>/dev/null || die "faultline-probe-run failed"
+		>"$tmp/probe-$1.out" || die "faultline-probe-run failed"
+}
+run_plain() {
+	"${RT[@]}" "$PROBE_RUN" "$tmp/probe.yaml" --for "${duration_ms}ms" --samples "$tmp/plain-$1.csv" \
+		--no-early-wake >"$tmp/plain-$1.out" || die "faultline-probe-run --no-early-wake failed"
 }
 run_curl() {
 	"${RT[@]}" "$CURL" -sS --fail --rate "$RATE" -w '%{time_total} %{http_code}\n' "${curl_args[@]}" >"$tmp/curl-$1.txt" ||
@@ -118,57 +129,91 @@ run_curl() {
 
 echo "bench_probe_http: $ROUNDS rounds of $SAMPLES requests per tool, service sleep $DELAY, probe rate $RATE${RT:+, SCHED_FIFO}"
 for ((r = 1; r <= ROUNDS; r++)); do
-	if ((r % 2)); then
-		run_probe "$r"
-		run_curl "$r"
-	else
-		run_curl "$r"
-		run_probe "$r"
-	fi
+	case $((r % 3)) in
+	1) run_probe "$r" && run_curl "$r" && run_plain "$r" ;;
+	2) run_curl "$r" && run_plain "$r" && run_probe "$r" ;;
+	0) run_plain "$r" && run_probe "$r" && run_curl "$r" ;;
+	esac
 	run_floor "$r"
 done
 served=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^faultline_demo_requests_total{code="200"} //p')
 
 $PYTHON - "$tmp" "$ROUNDS" "$SAMPLES" "${served:-0}" "${FLBENCH_RESULTS:-}" <<'PY'
-import csv, json, statistics, sys
+import csv, json, re, statistics, sys
 tmp, rounds, samples, served, results = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-allp, allc, per, floors = [], [], [], []
+allp, alln, allc, per, pern, floors, efloors = [], [], [], [], [], [], []
+spun = spins = cpu_probe = cpu_plain = 0
 sent = 0
-for r in range(1, rounds + 1):
-    p = [row for row in csv.DictReader(open(f"{tmp}/probe-{r}.csv"))]
+
+def probe_samples(name, r):
+    global sent
+    p = [row for row in csv.DictReader(open(f"{tmp}/{name}-{r}.csv"))]
     extra = max(0, len(p) - samples)  # a late stop may let one more come due
     p = p[:samples]
-    c = [line.split() for line in open(f"{tmp}/curl-{r}.txt")]
-    if any(x["error"] != "ok" or x["status"] != "200" for x in p) or any(x[1] != "200" for x in c):
-        sys.exit("FAIL: a request failed in round %d" % r)
+    if any(x["error"] != "ok" or x["status"] != "200" for x in p):
+        sys.exit(f"FAIL: a request of {name} failed in round {r}")
     # The probe may end a sample or two short: samples due at the stop that never
     # got the one slot are not recorded (docs/scenarios.md).
-    if len(c) != samples or not samples - max(2, samples // 20) <= len(p) <= samples:
-        sys.exit("FAIL: round %d: %d probe samples and %d curl requests, expected %d" % (r, len(p), len(c), samples))
-    sent += len(p) + extra + len(c)
-    pl = [float(x["latency_ms"]) * 1000 for x in p]
+    if not samples - max(2, samples // 20) <= len(p) <= samples:
+        sys.exit(f"FAIL: round {r}: {len(p)} {name} samples, expected {samples}")
+    sent += len(p) + extra
+    m = re.search(r"^early wake: (\d+) spins, ([0-9.]+) us spun, margin ([0-9.]+) us; "
+                  r"cpu (\d+) us user, (\d+) us system$", open(f"{tmp}/{name}-{r}.out").read(), re.M)
+    if not m:
+        sys.exit(f"FAIL: round {r}: no early wake line from {name}")
+    return [float(x["latency_ms"]) * 1000 for x in p], m
+
+for r in range(1, rounds + 1):
+    pl, pm = probe_samples("probe", r)
+    nl, nm = probe_samples("plain", r)
+    c = [line.split() for line in open(f"{tmp}/curl-{r}.txt")]
+    if any(x[1] != "200" for x in c):
+        sys.exit("FAIL: a curl request failed in round %d" % r)
+    if len(c) != samples:
+        sys.exit("FAIL: round %d: %d curl requests, expected %d" % (r, len(c), samples))
+    if int(nm.group(1)) != 0:
+        sys.exit("FAIL: round %d: the probe spun with --no-early-wake" % r)
+    sent += len(c)
+    spins += int(pm.group(1))
+    spun += float(pm.group(2))
+    cpu_probe += int(pm.group(4)) + int(pm.group(5))
+    cpu_plain += int(nm.group(4)) + int(nm.group(5))
     cl = [float(x[0]) * 1e6 for x in c]
     allp += pl
+    alln += nl
     allc += cl
-    mp, mc = statistics.median(pl), statistics.median(cl)
+    mp, mn, mc = statistics.median(pl), statistics.median(nl), statistics.median(cl)
     floor = float(open(f"{tmp}/floor-{r}.txt").read().split()[0])
+    efloor = float(open(f"{tmp}/floor-early-{r}.txt").read().split()[0])
     per.append(mp - mc)
+    pern.append(mn - mc)
     floors.append(floor)
-    print(f"round {r}: probe median {mp:8.1f} us, curl median {mc:8.1f} us, overhead {mp - mc:+7.1f} us, timer floor {floor:6.1f} us")
+    efloors.append(efloor)
+    print(f"round {r}: probe {mp:7.1f} us, without early wake {mn:7.1f} us, curl {mc:7.1f} us (medians); "
+          f"overhead {mp - mc:+6.1f} us, without early wake {mn - mc:+6.1f} us; "
+          f"timer floor {floor:5.1f} us, with early wake {efloor:5.1f} us")
 if served != sent:
     sys.exit(f"FAIL: the service counted {served} requests, the tools sent {sent}")
 def q(v, f):
     v = sorted(v)
     return v[min(len(v) - 1, int(f * len(v)))]
-mp, mc = statistics.median(allp), statistics.median(allc)
-print(f"all: probe p50 {mp:.1f} us p90 {q(allp, .9):.1f} us; curl p50 {mc:.1f} us p90 {q(allc, .9):.1f} us")
+mp, mn, mc = statistics.median(allp), statistics.median(alln), statistics.median(allc)
+print(f"all: probe p50 {mp:.1f} us p90 {q(allp, .9):.1f} us; without early wake p50 {mn:.1f} us "
+      f"p90 {q(alln, .9):.1f} us; curl p50 {mc:.1f} us p90 {q(allc, .9):.1f} us")
 print(f"per-sample overhead (difference of medians): {mp - mc:+.1f} us; median of the per-round differences {statistics.median(per):+.1f} us")
-fl = statistics.median(floors)
-print(f"timer floor (median of the rounds' medians): {fl:.1f} us; overhead minus the floor: {mp - mc - fl:+.1f} us")
+print(f"without early wake: {mn - mc:+.1f} us; median of the per-round differences {statistics.median(pern):+.1f} us")
+fl, efl = statistics.median(floors), statistics.median(efloors)
+print(f"timer floor (median of the rounds' medians): {fl:.1f} us; with the early wake and spin: {efl:.1f} us")
+n = len(allp)
+print(f"spin: {spins} waits, {spun / max(spins, 1):.1f} us per wait, {spun / max(n, 1):.1f} us per sample; "
+      f"probe CPU {cpu_probe / rounds / 1000:.1f} ms per run, without early wake {cpu_plain / rounds / 1000:.1f} ms")
 print(f"the service counted {served} requests, as sent")
 if results:
     json.dump({"rounds": rounds, "samples": samples, "probe_p50_us": mp, "curl_p50_us": mc,
-               "probe_p90_us": q(allp, .9), "curl_p90_us": q(allc, .9),
-               "overhead_us": mp - mc, "per_round_overhead_us": per,
-               "timer_floor_us": fl, "per_round_floor_us": floors}, open(results, "w"), indent=1)
+               "plain_p50_us": mn, "probe_p90_us": q(allp, .9), "curl_p90_us": q(allc, .9),
+               "plain_p90_us": q(alln, .9), "overhead_us": mp - mc, "plain_overhead_us": mn - mc,
+               "per_round_overhead_us": per, "per_round_plain_overhead_us": pern,
+               "timer_floor_us": fl, "timer_floor_early_us": efl, "per_round_floor_us": floors,
+               "per_round_floor_early_us": efloors, "spins": spins, "spun_us": spun,
+               "cpu_probe_us": cpu_probe, "cpu_plain_us": cpu_plain}, open(results, "w"), indent=1)
 PY

@@ -18,7 +18,7 @@ ns_deny="flpol-deny-$id"
 pids_root=/sys/fs/cgroup/pids
 
 # Processes with names of their own: comm is the executable's name.
-for name in fl-polok fl-poldeny fl-polcg fl-polunit; do
+for name in fl-polok fl-poldeny fl-polcg fl-polunit fl-polns; do
 	cp /bin/sleep "$TEST_TMP/$name"
 done
 spawn() { # spawn VAR NAME: starts NAME, sets VAR to its pid
@@ -61,6 +61,18 @@ fi
 ip netns add "$ns_ok" && ip netns add "$ns_deny" || { echo "SKIP: cannot create network namespaces"; exit 77; }
 ip -n "$ns_ok" link add veth-pol0 type veth peer name veth-pol1
 ip -n "$ns_deny" link add veth-pol0 type veth peer name veth-pol1
+# Owners of ns_ok, for netns {pid: N}: an allowed process and a denied one (by comm),
+# and, with cgroups, one in the denied cgroup. `ip netns exec` execs in place.
+ip netns exec "$ns_ok" "$TEST_TMP/fl-polns" 600 </dev/null >/dev/null 2>&1 &
+track_pid $!
+ns_owner_ok=$!
+ip netns exec "$ns_ok" "$TEST_TMP/fl-poldeny" 600 </dev/null >/dev/null 2>&1 &
+track_pid $!
+ns_owner_denied=$!
+ip netns exec "$ns_ok" "$TEST_TMP/fl-polcg" 600 </dev/null >/dev/null 2>&1 &
+track_pid $!
+ns_owner_cg=$!
+[ "$have_cgroups" = 1 ] && echo "$ns_owner_cg" >"$pids_root/$cg_name/cgroup.procs"
 # Disk paths: a denied directory, an allowed one, and a symlink into the denied one.
 mkdir "$TEST_TMP/denied" "$TEST_TMP/allowed"
 ln -s "$TEST_TMP/denied" "$TEST_TMP/allowed/link"
@@ -173,6 +185,15 @@ expect(refused(net("veth-pol0", ns_ok, {"delay_ns": 1000000000}), "limits.max_de
        "limits.max_delay refuses 1 s")
 expect(refused(net("veth-pol0", ns_ok, {"loss_pct": 50}), "limits.max_loss 20%"),
        "limits.max_loss refuses 50%")
+# A netns named by its owner is only as allowed as the owner process.
+owner_ok, owner_denied, owner_cg = map(int, sys.argv[17:20])
+r = net("veth-pol0", {"pid": owner_ok}, {"delay_ns": 100000000})
+expect(r.get("ok") is True, "netns {pid} of an allowed process passes (%s)" % r.get("error"))
+expect(refused(net("veth-pol0", {"pid": owner_denied}, {"delay_ns": 100000000}),
+               'deny.comm "fl-poldeny"'), "netns {pid} of a denied process is refused by deny.comm")
+if have_cgroups:
+    expect(refused(net("veth-pol0", {"pid": owner_cg}, {"delay_ns": 100000000}),
+                   "deny.cgroups"), "netns {pid} of a process in a denied cgroup is refused")
 # Disk faults: paths as written and as resolved, the fill size, the cgroup.
 tmp, cg, have_blkio = sys.argv[14], sys.argv[15], sys.argv[16] == "1"
 def disk(kind, params):
@@ -206,7 +227,8 @@ PY
 check "every refusal names its rule, and allowed faults still work" \
 	env FLDIR="$FAULTLINE_SOURCE_DIR/tests/integration" $PYTHON "$TEST_TMP/policy_client.py" \
 	"$sock" "$policy" "$ok1" "$ok2" "$ok3" "$denied" "$in_cg" "$in_unit" "$plain" "$daemon" \
-	"$have_cgroups" "$ns_ok" "$ns_deny" "$TEST_TMP" "$cg_name" "$have_blkio"
+	"$have_cgroups" "$ns_ok" "$ns_deny" "$TEST_TMP" "$cg_name" "$have_blkio" \
+	"$ns_owner_ok" "$ns_owner_denied" "$ns_owner_cg"
 check "refusals are in the daemon's log" grep -q "deny.comm" "$TEST_TMP/daemon.log"
 kill -TERM "$daemon"
 wait "$daemon" 2>/dev/null || true

@@ -59,6 +59,9 @@ fi
 new=$(cat "$TEST_TMP/svc.pid")
 check "the report names the new pid ($new)" grep -q "restarted as pid $new" "$TEST_TMP/restart.out"
 check "the check is in the report" grep -q "check passed: kill-svc: 1 of 1 restarted, the slowest after" "$TEST_TMP/restart.out"
+# Timings come from the kernel's process connector; polling /proc is only a fallback.
+check "the injector used the process connector" \
+	bash -c '! grep -q "no process connector" "$1"' _ "$TEST_TMP/restart.out"
 [ "$TESTS_FAILED" = 0 ] || sed 's/^/    /' "$TEST_TMP/restart.out"
 
 # Repeated kills: every 400 ms for 1.5 s, each time the current incarnation.

@@ -4,18 +4,24 @@
  * engine the runner uses, and writes every sample as CSV. For the probe tests and
  * the benchmark; not installed.
  *
- *   faultline-probe-run SCENARIO --for DURATION --samples FILE
+ *   faultline-probe-run SCENARIO --for DURATION --samples FILE [--no-early-wake]
  *
  * CSV columns: probe, kind, t_ms (scheduled time from the start), latency_ms,
  * status, error, value. After the run it prints one line per probe on stdout:
- * "probe NAME: N samples, M failed, last error: ...".
+ * "probe NAME: N samples, M failed, last error: ...", then one line on the
+ * spinning before sends and the process's CPU time:
+ * "early wake: N spins, S us spun, margin M us; cpu U us user, Y us system".
+ * --no-early-wake arms the timer for the scheduled times themselves (no spin),
+ * for the benchmark's comparison.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "diag.h"
 #include "parse.h"
@@ -25,7 +31,8 @@
 
 static int usage(void)
 {
-	fputs("usage: faultline-probe-run SCENARIO --for DURATION --samples FILE\n", stderr);
+	fputs("usage: faultline-probe-run SCENARIO --for DURATION --samples FILE [--no-early-wake]\n",
+	      stderr);
 	return 2;
 }
 
@@ -34,13 +41,16 @@ int main(int argc, char **argv)
 	struct diag_list diags = { 0 };
 	struct scenario *s = NULL;
 	struct probe_engine *e = NULL;
-	uint64_t duration = 0, end, t0 = UINT64_MAX;
+	uint64_t duration = 0, end, t0 = UINT64_MAX, spun, spins, margin;
+	struct rusage ru;
 	const char *samples = NULL;
 	char err[512];
 	FILE *out;
 	int r;
 
-	if (argc != 6 || strcmp(argv[2], "--for") != 0 || strcmp(argv[4], "--samples") != 0)
+	if ((argc != 6 && argc != 7) || strcmp(argv[2], "--for") != 0 ||
+	    strcmp(argv[4], "--samples") != 0 ||
+	    (argc == 7 && strcmp(argv[6], "--no-early-wake") != 0))
 		return usage();
 	if (parse_duration_ns(argv[3], &duration, err, sizeof(err)) < 0) {
 		fprintf(stderr, "--for: %s\n", err);
@@ -58,6 +68,8 @@ int main(int argc, char **argv)
 		scenario_free(s);
 		return 4;
 	}
+	if (argc == 7)
+		probe_engine_set_early_wake(e, false);
 	if (probe_engine_start(e) < 0)
 		return 4;
 	end = now_monotonic_ns() + duration;
@@ -108,6 +120,14 @@ int main(int argc, char **argv)
 		       failed, se->last_error ? se->last_error : "none");
 	}
 	fclose(out);
+	probe_engine_wake_stats(e, &spun, &spins, &margin);
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		ru = (struct rusage){ 0 };
+	printf("early wake: %" PRIu64
+	       " spins, %.1f us spun, margin %.1f us; cpu %ld us user, %ld us system\n",
+	       spins, (double)spun / 1e3, (double)margin / 1e3,
+	       (long)ru.ru_utime.tv_sec * 1000000L + (long)ru.ru_utime.tv_usec,
+	       (long)ru.ru_stime.tv_sec * 1000000L + (long)ru.ru_stime.tv_usec);
 	probe_engine_free(e);
 	scenario_free(s);
 	return 0;

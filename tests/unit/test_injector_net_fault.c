@@ -162,6 +162,41 @@ static void expect_root(const struct rtnl_qdisc *qs, size_t n, int ifindex,
 		fail_msg("ifindex %d: \"%s\" lacks \"%s\"", ifindex, v.why, why);
 }
 
+/* A root read alone (one RTM_GETQDISC) is judged as in a dump, unless it is a
+ * kernel mq, whose children only a dump shows: that one asks for them. */
+static void check_root_alone(void)
+{
+	const struct rtnl_qdisc roots[] = {
+		Q(1, 0, TC_H_ROOT, "noqueue"),
+		Q(2, 0, TC_H_ROOT, "pfifo_fast"),
+		Q(3, 0x10000, TC_H_ROOT, "htb"),
+		Q(4, 0, TC_H_ROOT, "cake"),
+		Q(5, NET_FAULT_HANDLE, TC_H_ROOT, "netem"),
+		Q(6, NET_FAULT_HANDLE, TC_H_ROOT, "prio"),
+		Q(7, NET_FAULT_HANDLE, TC_H_ROOT, "tbf"),
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		struct qdisc_root_verdict a, b;
+		qdisc_root_classify(roots, ARRAY_SIZE(roots), roots[i].ifindex, &a);
+		qdisc_root_judge(&roots[i], NULL, 0, &b);
+		assert_int_equal(a.state, b.state);
+		assert_string_equal(a.kind, b.kind);
+		assert_int_equal(a.handle, b.handle);
+		assert_string_equal(a.why, b.why);
+		assert_false(qdisc_root_needs_children(&roots[i]));
+	}
+	struct qdisc_root_verdict v;
+	qdisc_root_judge(NULL, NULL, 0, &v);
+	assert_int_equal(v.state, QDISC_ROOT_DEFAULT);
+	assert_string_equal(v.kind, "noop");
+
+	const struct rtnl_qdisc mq = Q(4, 0, TC_H_ROOT, "mq");
+	const struct rtnl_qdisc mq_set = Q(4, 0x10000, TC_H_ROOT, "mq");
+	assert_true(qdisc_root_needs_children(&mq));
+	assert_false(qdisc_root_needs_children(&mq_set)); /* foreign whatever its children */
+	assert_false(qdisc_root_needs_children(NULL));
+}
+
 static void test_ownership(void **state)
 {
 	const struct rtnl_qdisc defaults[] = {
@@ -213,6 +248,7 @@ static void test_ownership(void **state)
 	expect_root(foreign, n, 8, QDISC_ROOT_OURS, NULL);
 	/* Other devices' qdiscs never leak into a verdict. */
 	expect_root(foreign, n, 10, QDISC_ROOT_DEFAULT, NULL);
+	check_root_alone();
 }
 
 static void test_handle_format(void **state)
