@@ -27,6 +27,18 @@ check() {
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
 
+# poll_until SECONDS COMMAND...: succeeds as soon as COMMAND does, polled every 50 ms;
+# fails after SECONDS (a whole number).
+poll_until() {
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # float_between VALUE LOW HIGH: LOW <= VALUE <= HIGH, for decimals.
 float_between() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v + 0 >= lo + 0 && v + 0 <= hi + 0) }'

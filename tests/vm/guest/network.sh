@@ -140,22 +140,9 @@ binomial_bounds() {
 ours() { grep -q '^qdisc netem fa17: ' <<<"$($TC -n "$1" qdisc show)"; }
 
 # wait_ours NS SECONDS / wait_not_ours NS SECONDS: polls every 50 ms.
-wait_ours() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		ours "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_not_ours() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		ours "$1" || return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_ours() { poll_until "$2" ours "$1"; }
+not_ours() { ! ours "$1"; }
+wait_not_ours() { poll_until "$2" not_ours "$1"; }
 
 # rtts NS COUNT INTERVAL DEADLINE HOST: each reply's RTT in ms, one a line.
 rtts() {

@@ -51,14 +51,7 @@ spread() {
 
 # ours_any NS: our root (netem, or prio when filtered) is in NS's dump.
 ours_any() { grep -qE '^qdisc (netem|prio) fa17: ' <<<"$($TC -n "$1" qdisc show)"; }
-wait_ours_any() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		ours_any "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_ours_any() { poll_until "$2" ours_any "$1"; }
 
 # stop_run WHAT: SIGINT, exit 3, state as before.
 stop_run() {
@@ -280,22 +273,10 @@ same_as "$before" "(j)"
 
 ifb=flifb$($IP -n a -o link show veth-a | cut -d: -f1)
 has_ifb() { $IP -n a link show "$ifb" >/dev/null 2>&1; }
-wait_ifb() {
-	local i
-	for ((i = 0; i < $1 * 20; i++)); do
-		has_ifb && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_no_ifb() {
-	local i
-	for ((i = 0; i < $1 * 20; i++)); do
-		has_ifb || grep -q ingress <<<"$($TC -n a qdisc show dev veth-a)" || return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_ifb() { poll_until "$1" has_ifb; }
+# ifb_gone: no IFB, and no ingress qdisc on veth-a.
+ifb_gone() { ! has_ifb && ! grep -q ingress <<<"$($TC -n a qdisc show dev veth-a)"; }
+wait_no_ifb() { poll_until "$1" ifb_gone; }
 # ingress_scenario FILE NAME DIRECTION [TARGET EXTRA]
 ingress_scenario() {
 	scenario "$1" "$2" 120s a veth-a 'delay: 100ms'

@@ -25,27 +25,13 @@
 slot_netem() {
 	grep -q "^qdisc netem fa1$((8 + $2)): " <<<"$($TC -n "$1" qdisc show)"
 }
-wait_slot() {
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		slot_netem "$1" "$2" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_slot() { poll_until "$3" slot_netem "$1" "$2"; }
 # nothing_ours NS: no qdisc with a handle of ours (fa17: .. fa1f:) and no IFB.
 nothing_ours() {
 	! grep -qE '^qdisc [a-z_]+ fa1[7-9a-f]: ' <<<"$($TC -n "$1" qdisc show)" &&
 		! grep -q flifb <<<"$($IP -n "$1" link show)"
 }
-wait_nothing_ours() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		nothing_ours "$1" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_nothing_ours() { poll_until "$2" nothing_ours "$1"; }
 delta() { awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -187,54 +173,67 @@ two_faults() {
 	} >"$1"
 }
 
-two_faults "$work/o1.yaml" crash-controller-two
-start_run "$work/o1.yaml"
-if wait_slot a 0 20 && wait_slot a 1 20; then
-	kill -KILL "$FL_PID"
-	t0=$EPOCHREALTIME
-	if wait_nothing_ours a 3; then
-		pass "(o) kill -9 of the controller with two filtered faults: nothing of ours after $(since "$t0") s"
+# crash_controller TAG WHAT FILE: runs FILE's two faults, kill -9s the controller once
+# both slots are there; nothing of ours may be left within 3 s, and the namespace is
+# as before.
+crash_controller() {
+	start_run "$3"
+	if wait_slot a 0 20 && wait_slot a 1 20; then
+		kill -KILL "$FL_PID"
+		t0=$EPOCHREALTIME
+		if wait_nothing_ours a 3; then
+			pass "$1 kill -9 of the controller with $2: nothing of ours after $(since "$t0") s"
+		else
+			fail "$1 kill -9 of the controller: something of ours is still there after 3 s"
+			$TC -n a qdisc show | sed 's/^/    | /'
+		fi
+		wait "$FL_PID" 2>/dev/null || true
+		FL_PID=''
 	else
-		fail "(o) kill -9 of the controller: something of ours is still there after 3 s"
-		$TC -n a qdisc show | sed 's/^/    | /'
+		fail "$1 the $2 never appeared (controller crash)"
+		show_log "$3.log"
+		kill -INT "$FL_PID" 2>/dev/null || true
+		wait_run
 	fi
-	wait "$FL_PID" 2>/dev/null || true
-	FL_PID=''
-else
-	fail "(o) the two filtered faults never appeared (controller crash)"
-	show_log "$work/o1.yaml.log"
-	kill -INT "$FL_PID" 2>/dev/null || true
-	wait_run
-fi
-same_as "$before" "(o) two filtered faults, controller killed"
+	same_as "$before" "$1 $2, controller killed"
+}
+
+# crash_injector TAG WHAT FILE: the same, kill -9 of the spawned injector: both slots
+# stay, then `faultline recover` leaves nothing within 3 s.
+crash_injector() {
+	local injector rc=0
+	start_run "$3"
+	if wait_slot a 0 20 && wait_slot a 1 20; then
+		injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
+		check "$1 found the spawned injector: pid ${injector:-none}" test -n "$injector"
+		[ -z "$injector" ] || kill -KILL "$injector"
+		wait_run
+		check "$1 a killed injector leaves both slots in place" \
+			test "$(grep -c '^qdisc netem fa1[89]: ' <<<"$($TC -n a qdisc show)")" = 2
+		t0=$EPOCHREALTIME
+		"$FAULTLINE_BIN" recover >"$3.recover.log" 2>&1 || rc=$?
+		check "$1 faultline recover exits 0: $rc" test "$rc" = 0
+		if wait_nothing_ours a 3; then
+			pass "$1 faultline recover: nothing of ours after $(since "$t0") s"
+		else
+			fail "$1 faultline recover left something of ours"
+			$TC -n a qdisc show | sed 's/^/    | /'
+		fi
+		show_log "$3.recover.log"
+	else
+		fail "$1 the $2 never appeared (injector crash)"
+		show_log "$3.log"
+		kill -INT "$FL_PID" 2>/dev/null || true
+		wait_run
+	fi
+	same_as "$before" "$1 $2, injector killed, then recover"
+}
+
+two_faults "$work/o1.yaml" crash-controller-two
+crash_controller "(o)" "two filtered faults" "$work/o1.yaml"
 
 two_faults "$work/o2.yaml" crash-injector-two
-start_run "$work/o2.yaml"
-if wait_slot a 0 20 && wait_slot a 1 20; then
-	injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
-	check "(o) found the spawned injector: pid ${injector:-none}" test -n "$injector"
-	[ -z "$injector" ] || kill -KILL "$injector"
-	wait_run
-	check "(o) a killed injector leaves both slots in place" \
-		test "$(grep -c '^qdisc netem fa1[89]: ' <<<"$($TC -n a qdisc show)")" = 2
-	rc=0
-	t0=$EPOCHREALTIME
-	"$FAULTLINE_BIN" recover >"$work/o-recover.log" 2>&1 || rc=$?
-	check "(o) faultline recover exits 0: $rc" test "$rc" = 0
-	if wait_nothing_ours a 3; then
-		pass "(o) faultline recover: nothing of ours after $(since "$t0") s"
-	else
-		fail "(o) faultline recover left something of ours"
-		$TC -n a qdisc show | sed 's/^/    | /'
-	fi
-	show_log "$work/o-recover.log"
-else
-	fail "(o) the two filtered faults never appeared (injector crash)"
-	show_log "$work/o2.yaml.log"
-	kill -INT "$FL_PID" 2>/dev/null || true
-	wait_run
-fi
-same_as "$before" "(o) two filtered faults, injector killed, then recover"
+crash_injector "(o)" "two filtered faults" "$work/o2.yaml"
 
 # --- (p) filtered ingress faults sharing the IFB -----------------------------------------
 
@@ -310,49 +309,7 @@ else
 fi
 
 two_faults "$work/p4.yaml" crash-controller-ingress sport ', direction: ingress, protocol: tcp'
-start_run "$work/p4.yaml"
-if wait_slot a 0 20 && wait_slot a 1 20; then
-	kill -KILL "$FL_PID"
-	t0=$EPOCHREALTIME
-	if wait_nothing_ours a 3; then
-		pass "(p) kill -9 of the controller with two filtered ingress faults: nothing of ours after $(since "$t0") s"
-	else
-		fail "(p) kill -9 of the controller: something of ours is still there after 3 s"
-		$TC -n a qdisc show | sed 's/^/    | /'
-	fi
-	wait "$FL_PID" 2>/dev/null || true
-	FL_PID=''
-else
-	fail "(p) the two filtered ingress faults never appeared (controller crash)"
-	show_log "$work/p4.yaml.log"
-	kill -INT "$FL_PID" 2>/dev/null || true
-	wait_run
-fi
-same_as "$before" "(p) two filtered ingress faults, controller killed"
+crash_controller "(p)" "two filtered ingress faults" "$work/p4.yaml"
 
 two_faults "$work/p5.yaml" crash-injector-ingress sport ', direction: ingress, protocol: tcp'
-start_run "$work/p5.yaml"
-if wait_slot a 0 20 && wait_slot a 1 20; then
-	injector=$(cat /proc/"$FL_PID"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$' | head -n 1)
-	[ -z "$injector" ] || kill -KILL "$injector"
-	wait_run
-	check "(p) a killed injector leaves the IFB and both slots in place" \
-		test "$(grep -c '^qdisc netem fa1[89]: ' <<<"$($TC -n a qdisc show)")" = 2
-	rc=0
-	t0=$EPOCHREALTIME
-	"$FAULTLINE_BIN" recover >"$work/p-recover.log" 2>&1 || rc=$?
-	check "(p) faultline recover exits 0: $rc" test "$rc" = 0
-	if wait_nothing_ours a 3; then
-		pass "(p) faultline recover: no IFB, nothing of ours after $(since "$t0") s"
-	else
-		fail "(p) faultline recover left something of ours"
-		$TC -n a qdisc show | sed 's/^/    | /'
-	fi
-	show_log "$work/p-recover.log"
-else
-	fail "(p) the two filtered ingress faults never appeared (injector crash)"
-	show_log "$work/p5.yaml.log"
-	kill -INT "$FL_PID" 2>/dev/null || true
-	wait_run
-fi
-same_as "$before" "(p) two filtered ingress faults, injector killed, then recover"
+crash_injector "(p)" "two filtered ingress faults" "$work/p5.yaml"
