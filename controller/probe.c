@@ -259,13 +259,6 @@ static uint64_t next_other(struct probe_engine *e)
 	return next;
 }
 
-static uint64_t next_deadline(struct probe_engine *e)
-{
-	uint64_t send = next_send(e), other = next_other(e);
-
-	return send < other ? send : other;
-}
-
 static int arm(struct probe_engine *e, uint64_t when, uint64_t now)
 {
 	struct itimerspec its = { 0 };
@@ -392,7 +385,7 @@ void probe_engine_stop(struct probe_engine *e)
 
 		if (probe_engine_dispatch(e) < 0 || !any_in_flight(e, NULL) || now >= deadline)
 			return;
-		next = next_deadline(e);
+		next = next_other(e); /* stopped: no sends are due */
 		if (next > deadline)
 			next = deadline;
 		ms = next <= now ? 0 : (int)((next - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);

@@ -56,7 +56,10 @@ int probe_engine_fd(struct probe_engine *e);
 /*
  * Does everything that is due: reads finished answers, starts due samples, times
  * out late ones. Never waits for I/O; when a send is due within the early-wake
- * margin it spins until then (300 us at most). Returns 0, or -errno when the
+ * margin it spins until then (300 us at most). An answer that arrives during the
+ * spin is read at the next dispatch, so with several probes, or concurrency above
+ * 1, its sample can end up to the spin's length late (a single probe with one slot
+ * never spins while its request is out). Returns 0, or -errno when the
  * event loop itself failed (epoll or timerfd; the probes' own failures are
  * samples).
  */

@@ -46,14 +46,6 @@ int net_open_rtnl(const struct netns_ref *ref, bool search, int *ret_fd, char *e
 	return r;
 }
 
-const struct rtnl_link *net_link_by_index(const struct rtnl_link *l, size_t n, int ifindex)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i].ifindex == ifindex)
-			return &l[i];
-	return NULL;
-}
-
 const struct rtnl_link *net_link_by_name(const struct rtnl_link *l, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)

@@ -32,7 +32,6 @@ int net_state_read(const json_t *state, bool need_netem, struct net_state *ret, 
 /* A NETLINK_ROUTE socket in the namespace of ref (net_rtnl.h); errors in err. */
 int net_open_rtnl(const struct netns_ref *ref, bool search, int *ret_fd, char *err, size_t errlen);
 
-const struct rtnl_link *net_link_by_index(const struct rtnl_link *l, size_t n, int ifindex);
 const struct rtnl_link *net_link_by_name(const struct rtnl_link *l, size_t n, const char *name);
 
 /* The fault ops' apply and revert (fault.h). */

@@ -17,7 +17,6 @@
 #include <math.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <pthread.h>
 
 #include "macro.h"
 #include "net_nlerr.h"
@@ -524,24 +523,23 @@ int psched_read_path(const char *path, struct psched *ret)
 	return psched_parse(buf, ret);
 }
 
-static struct psched psched_cached;
-static int psched_cached_r = -EAGAIN;
-
-static void psched_read_once(void)
-{
-	psched_cached_r = psched_read_path("/proc/net/psched", &psched_cached);
-}
-
 int psched_read(struct psched *ret)
 {
-	/* The clock's parameters are fixed at boot (and the same in every netns): read
-	 * once, which saves an open of a proc file on every apply. */
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	/* The clock's parameters are fixed at boot (and the same in every netns):
+	 * once read, the answer is kept, which saves an open of a proc file on every
+	 * apply. A failed read is not kept: the next call tries again. Called from
+	 * the event loop's thread only. */
+	static struct psched cached;
+	static bool have;
+	int r;
 
-	pthread_once(&once, psched_read_once);
-	if (psched_cached_r < 0)
-		return psched_cached_r;
-	*ret = psched_cached;
+	if (!have) {
+		r = psched_read_path("/proc/net/psched", &cached);
+		if (r < 0)
+			return r;
+		have = true;
+	}
+	*ret = cached;
 	return 0;
 }
 

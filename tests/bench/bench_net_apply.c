@@ -29,19 +29,12 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "time_util.h"
 
 #define TC "/usr/sbin/tc"
 #define PER_FAULT 50
 
 extern char **environ;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -128,17 +121,17 @@ static int bench_one(const char *ifname, size_t n)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *undo = NULL;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_monotonic_ns();
 		if (ours_apply(names, &undo) < 0)
 			return 1;
 		if (i == 0 && has_ours(ifname) != 1) {
 			fprintf(stderr, "faultline: no fa17: after apply\n");
 			return 1;
 		}
-		uint64_t t1 = now_ns();
+		uint64_t t1 = now_monotonic_ns();
 		if (ours_revert(undo) < 0)
 			return 1;
-		a[i] = now_ns() - t1 + (t1 - t0);
+		a[i] = now_monotonic_ns() - t1 + (t1 - t0);
 		json_decref(undo);
 		if (i == 0 && has_ours(ifname) != 0) {
 			fprintf(stderr, "faultline: fa17: left after revert\n");
@@ -146,17 +139,17 @@ static int bench_one(const char *ifname, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_monotonic_ns();
 		if (run(add) != 0 || (i == 0 && has_ours(ifname) != 1)) {
 			fprintf(stderr, "tc add failed\n");
 			return 1;
 		}
-		uint64_t t1 = now_ns();
+		uint64_t t1 = now_monotonic_ns();
 		if (run(del) != 0) {
 			fprintf(stderr, "tc del failed\n");
 			return 1;
 		}
-		b[i] = now_ns() - t1 + (t1 - t0);
+		b[i] = now_monotonic_ns() - t1 + (t1 - t0);
 	}
 	ma = median_us(a, n);
 	mb = median_us(b, n);
@@ -206,30 +199,30 @@ static int bench_many(const char *prefix, size_t count, size_t n)
 		}
 	}
 	for (size_t r = 0; r < n; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_monotonic_ns();
 		for (size_t f = 0; f < nf; f++)
 			if (ours_apply(names[f], &undo[f]) < 0)
 				return 1;
 		if (r == 0 && has_ours(last) != 1)
 			return fprintf(stderr, "faultline: %s has no fa17:\n", last), 1;
-		uint64_t t1 = now_ns();
+		uint64_t t1 = now_monotonic_ns();
 		for (size_t f = 0; f < nf; f++) {
 			if (ours_revert(undo[f]) < 0)
 				return 1;
 			json_decref(undo[f]);
 		}
-		a[r] = now_ns() - t1 + (t1 - t0);
+		a[r] = now_monotonic_ns() - t1 + (t1 - t0);
 		if (r == 0 && has_ours(last) != 0)
 			return fprintf(stderr, "faultline: fa17: left on %s\n", last), 1;
 	}
 	for (size_t r = 0; r < n; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = now_monotonic_ns();
 		if (run(add) != 0 || (r == 0 && has_ours(last) != 1))
 			return fprintf(stderr, "tc -batch add failed\n"), 1;
-		uint64_t t1 = now_ns();
+		uint64_t t1 = now_monotonic_ns();
 		if (run(del) != 0)
 			return fprintf(stderr, "tc -batch del failed\n"), 1;
-		b[r] = now_ns() - t1 + (t1 - t0);
+		b[r] = now_monotonic_ns() - t1 + (t1 - t0);
 	}
 	ma = median_us(a, n);
 	mb = median_us(b, n);

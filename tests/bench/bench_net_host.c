@@ -48,6 +48,7 @@
 #include "fault.h"
 #include "macro.h"
 #include "protocol.h"
+#include "time_util.h"
 
 #define TC "/usr/sbin/tc"
 #define PER_FAULT 50
@@ -79,14 +80,6 @@ static struct tc_cmd tc_cmd(const char *first, ...)
 		c.argv[n++] = (char *)a;
 	va_end(ap);
 	return c;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* User + kernel time of ru. */
@@ -271,7 +264,7 @@ static int ours_revert(json_t *undo)
 /* The time since t0 and the CPU time since c0, added to the cycle's. */
 static void account(uint64_t t0, uint64_t c0, uint64_t *wall, uint64_t *cpu)
 {
-	*wall = now_ns() - t0;
+	*wall = now_monotonic_ns() - t0;
 	*cpu += self_cpu_ns() - c0;
 }
 
@@ -293,7 +286,7 @@ static int cycle_ours(json_t **faults, size_t nf, const char *dev, const char *p
 	*ret = (struct cycle){ 0 };
 	bench_tbf_stats(&s0);
 	c0 = self_cpu_ns();
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	for (; applied < nf && r >= 0; applied += r >= 0)
 		r = ours_apply(faults[applied], &undo[applied]);
 	account(t0, c0, &ret->first, &ret->cpu);
@@ -304,7 +297,7 @@ static int cycle_ours(json_t **faults, size_t nf, const char *dev, const char *p
 		r = -EIO;
 	}
 	c0 = self_cpu_ns();
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	for (size_t f = 0; f < applied; f++) {
 		r2 = ours_revert(undo[f]);
 		r = r < 0 ? r : r2;
@@ -332,9 +325,9 @@ static int cycle_tc(char *const add[], char *const del[], const char *dev, const
 	if (check && !now)
 		return -ENOMEM;
 	*ret = (struct cycle){ 0 };
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	r = run(add, &ret->cpu, NULL, 0);
-	ret->first = now_ns() - t0;
+	ret->first = now_monotonic_ns() - t0;
 	if (r != 0) {
 		fprintf(stderr, "tc add failed (%d)\n", r);
 		return -EIO;
@@ -344,9 +337,9 @@ static int cycle_tc(char *const add[], char *const del[], const char *dev, const
 		fprintf(stderr, "tc: not every interface has the tbf after add:\n%s", now);
 		r = -EIO;
 	}
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	r = run(del, &cpu, NULL, 0) == 0 ? r : -EIO;
-	ret->second = now_ns() - t0;
+	ret->second = now_monotonic_ns() - t0;
 	ret->cpu += cpu;
 	if (r >= 0 && check && (show(dev, now, SHOW_MAX) < 0 || !streq(now, before))) {
 		fprintf(stderr, "tc: the qdiscs are not as before after del:\n%s", now);

@@ -41,6 +41,7 @@
 #include "macro.h"
 #include "net_netem.h"
 #include "net_qdisc.h"
+#include "time_util.h"
 
 /* As large as net_rtnl.c's receive buffer: an answer never outgrows the caller's. */
 #define SCRATCH_SIZE (64 * 1024)
@@ -67,14 +68,6 @@ void bench_tbf_init(void)
 void bench_tbf_stats(struct bench_tbf_stats *ret)
 {
 	*ret = stats;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* A qdisc message at the root with our handle whose kind is kind. */
@@ -143,9 +136,9 @@ ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags, const stru
 
 	if (!to || to->sa_family != AF_NETLINK || !is_our_root(h, len, NET_FAULT_KIND))
 		return __real_sendto(fd, buf, len, flags, to, tolen);
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	r = tbf_request(h, &msg);
-	stats.ns += now_ns() - t0;
+	stats.ns += now_monotonic_ns() - t0;
 	if (r < 0) {
 		errno = -r;
 		return -1;
@@ -238,9 +231,9 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags)
 	if (n <= 0 || !from || mh->msg_namelen < sizeof(sa_family_t) ||
 	    from->sa_family != AF_NETLINK || mh->msg_iovlen != 1 || (mh->msg_flags & MSG_TRUNC))
 		return n;
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	n = rewrite_answer(mh->msg_iov[0].iov_base, (size_t)n, mh->msg_iov[0].iov_len);
-	stats.ns += now_ns() - t0;
+	stats.ns += now_monotonic_ns() - t0;
 	if (n < 0) {
 		errno = (int)-n;
 		return -1;

@@ -25,14 +25,7 @@
 #include <unistd.h>
 
 #include "probe_wake.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "time_util.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -74,25 +67,25 @@ int main(int argc, char **argv)
 		perror("timer_wake");
 		return 1;
 	}
-	t0 = now_ns();
+	t0 = now_monotonic_ns();
 	probe_wake_init(&w, t0);
 	for (long k = 0; k < count; k++) {
 		uint64_t t = t0 + (uint64_t)(k + 1) * (uint64_t)period_us * 1000ULL;
 		uint64_t armed = t, now;
 
 		if (early)
-			armed -= probe_wake_arm_early(&w, now_ns());
+			armed -= probe_wake_arm_early(&w, now_monotonic_ns());
 		if (wait_until(fd, armed) < 0) {
 			perror("timer_wake");
 			return 1;
 		}
-		now = now_ns();
+		now = now_monotonic_ns();
 		probe_wake_observe(&w, now - armed);
 		if (early && now < t && probe_wake_may_spin(&w, now, t)) {
 			uint64_t start = now;
 
 			while (now < t)
-				now = now_ns();
+				now = now_monotonic_ns();
 			spin[k] = now - start;
 			probe_wake_spent(&w, spin[k]);
 			total += spin[k];
