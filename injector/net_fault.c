@@ -55,8 +55,6 @@
 #include "protocol.h"
 #include "time_util.h"
 
-#define NET_MAX_INTERFACES 64
-
 /* The kernel's dev_valid_name(), and printable ASCII besides: a name that reaches
  * a log line or a message must not carry terminal escapes. */
 bool net_ifname_valid(const char *s)
@@ -311,18 +309,17 @@ static int pick_slot(int fd, const struct rtnl_link *link, const struct qdisc_ro
 			     errlen);
 }
 
-static int add_interface(json_t *list, const struct rtnl_link *link, const struct net_view *w,
+/* Adds link, whose root is judged v, to the plan's list. */
+static int add_interface(json_t *list, const struct rtnl_link *link,
+			 const struct qdisc_root_verdict *root, const struct net_view *w,
 			 unsigned direction, const struct net_filter *filter,
 			 const struct netns_ref *ref, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *entry = NULL;
-	struct qdisc_root_verdict v;
+	const struct qdisc_root_verdict v = *root;
 	unsigned slot = 0;
 	int r;
 
-	r = view_root(w, link->ifindex, &v);
-	if (r < 0)
-		return view_error(r, ref, err, errlen);
 	if (!(direction & NET_EGRESS)) {
 		/* The root is not touched; record it all the same, for plans. */
 	} else if (v.state == QDISC_ROOT_OURS) {
@@ -357,6 +354,52 @@ static int add_interface(json_t *list, const struct rtnl_link *link, const struc
 			return r;
 	}
 	return json_array_append(list, entry) < 0 ? -ENOMEM : 0;
+}
+
+/* The named interfaces, each link and then each root read by pipelined single
+ * requests: two round trips for the lot, whatever their number. */
+static int add_named(json_t *list, const json_t *names, const struct net_view *w,
+		     unsigned direction, const struct net_filter *filter,
+		     const struct netns_ref *ref, char *err, size_t errlen)
+{
+	size_t n = json_array_size(names);
+	const char *namev[NET_MAX_INTERFACES];
+	int ifindexes[NET_MAX_INTERFACES], rs[NET_MAX_INTERFACES];
+	struct rtnl_link links[NET_MAX_INTERFACES];
+	struct qdisc_root_verdict *roots;
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (n > NET_MAX_INTERFACES) /* net_interfaces_parse() allows no more */
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		namev[i] = json_string_value(json_array_get(names, i));
+	r = rtnl_get_links(w->fd, NULL, namev, n, links, rs);
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0 && rs[i] == -ENODEV) {
+			errbuf_set(err, errlen, "no interface \"%s\" in %s", namev[i], ref->label);
+			return -ENODEV;
+		}
+		if (r >= 0 && rs[i] < 0)
+			r = rs[i];
+		if (r < 0)
+			return view_error(r, ref, err, errlen);
+		ifindexes[i] = links[i].ifindex;
+	}
+	roots = calloc(n, sizeof(*roots));
+	if (!roots)
+		return -ENOMEM;
+	r = qdisc_roots_lookup(w->fd, ifindexes, n, roots, rs);
+	if (r < 0) {
+		free(roots);
+		return view_error(r, ref, err, errlen);
+	}
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = add_interface(list, &links[i], &roots[i], w, direction, filter, ref, err,
+				  errlen);
+	free(roots);
+	return r;
 }
 
 /* "egress" (the default), "ingress" or "both", as NET_* bits; 0 when invalid. */
@@ -533,8 +576,10 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 					   ref.label, NET_MAX_INTERFACES);
 				return -E2BIG;
 			}
-			r = add_interface(list, &links[i], &w, direction, fv ? &filter : NULL, &ref,
-					  err, errlen);
+			struct qdisc_root_verdict v;
+			qdisc_root_classify(qs, w.nq, links[i].ifindex, &v);
+			r = add_interface(list, &links[i], &v, &w, direction, fv ? &filter : NULL,
+					  &ref, err, errlen);
 			if (r < 0)
 				return r;
 		}
@@ -543,21 +588,9 @@ static int net_validate(const json_t *params, const struct fault_context *ctx, j
 			return -ENODEV;
 		}
 	}
-	json_array_foreach(names, i, e) {
-		struct rtnl_link link;
-		r = rtnl_get_link(fd, 0, json_string_value(e), &link);
-		if (r == -ENODEV) {
-			errbuf_set(err, errlen, "no interface \"%s\" in %s", json_string_value(e),
-				   ref.label);
-			return -ENODEV;
-		}
-		if (r < 0)
-			return view_error(r, &ref, err, errlen);
-		r = add_interface(list, &link, &w, direction, fv ? &filter : NULL, &ref, err,
-				  errlen);
-		if (r < 0)
-			return r;
-	}
+	r = add_named(list, names, &w, direction, fv ? &filter : NULL, &ref, err, errlen);
+	if (r < 0)
+		return r;
 
 	/* Never cut our own control path (net_control.h). */
 	{

@@ -22,8 +22,6 @@
 #include "net_slot.h"
 #include "protocol.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 /* A socket in the namespace of ref; the caller closes it. */
 int net_open_rtnl(const struct netns_ref *ref, bool search, int *ret_fd, char *err, size_t errlen)
 {
@@ -64,7 +62,8 @@ int net_state_read(const json_t *state, bool need_netem, struct net_state *ret, 
 
 	if (netns_ref_from_json(json_object_get(state, "netns"), &s.ref) < 0 ||
 	    json_integer_value(json_object_get(state, "handle")) != (json_int_t)NET_FAULT_HANDLE ||
-	    !json_is_array(json_object_get(state, "interfaces"))) {
+	    !json_is_array(json_object_get(state, "interfaces")) ||
+	    json_array_size(json_object_get(state, "interfaces")) > NET_MAX_INTERFACES) {
 		errbuf_set(err, errlen, "malformed network fault state");
 		return -EINVAL;
 	}
@@ -155,18 +154,6 @@ int net_build_qdisc_msg_at(int type, int flags, int ifindex, uint32_t handle, ui
 	}
 	*ret = TAKE_PTR(msg);
 	return 0;
-}
-
-/* Deletes our root (of kind, netem or prio) from ifindex; a prio takes its netem
- * child and its filters with it. The kernel deletes only when the root still has
- * our handle and kind (tc_get_qdisc() checks both): -EINVAL otherwise. */
-static int delete_ours(int fd, int ifindex, const char *kind, char *kmsg, size_t kmsglen)
-{
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	int r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, ifindex, NET_FAULT_HANDLE, TC_H_ROOT, kind,
-				       NULL, NULL, &msg);
-
-	return r < 0 ? r : rtnl_transact(fd, msg, kmsg, kmsglen);
 }
 
 /* Why RTM_NEWQDISC failed, in words for the operator. */
@@ -307,17 +294,13 @@ static int apply_filtered(int fd, int ifindex, const char *ifname, const struct 
 	return r;
 }
 
-/* Undoes our egress on ifindex: the root, or the slot (and the root when it was
- * the last). Best effort. */
-static void unapply_root(int fd, int ifindex, const struct net_state *s, unsigned slot)
+/* Undoes a filtered fault's egress on ifindex: its slot, and the root when it was
+ * the last. Best effort. */
+static void unapply_slot(int fd, int ifindex, unsigned slot)
 {
 	char kmsg[256];
 	bool deleted;
 
-	if (!s->filtered) {
-		(void)delete_ours(fd, ifindex, s->root_kind, kmsg, sizeof(kmsg));
-		return;
-	}
 	(void)net_slot_remove(fd, ifindex, slot, kmsg, sizeof(kmsg));
 	(void)net_slot_release_root(fd, ifindex, &deleted, kmsg, sizeof(kmsg));
 }
@@ -434,8 +417,8 @@ static bool entry_egress(const json_t *e)
 	return !json_is_false(json_object_get(e, "egress"));
 }
 
-/* Undoes apply_interface() after a later interface failed; best effort. */
-static void unapply_interface(int fd, const json_t *e, const struct net_state *s)
+/* Undoes apply_ingress() after a later interface failed; best effort. */
+static void unapply_ingress(int fd, const json_t *e, const struct net_state *s)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *ifb = json_string_value(json_object_get(e, "ifb"));
@@ -445,8 +428,6 @@ static void unapply_interface(int fd, const json_t *e, const struct net_state *s
 	if (ifb)
 		(void)release_ingress(fd, ifindex, ifb, s, entry_ifb_slot(e), &result, kmsg,
 				      sizeof(kmsg));
-	if (entry_egress(e))
-		unapply_root(fd, ifindex, s, entry_slot(e));
 }
 
 /* The ifindex of the IFB named ifb that another filtered fault created. */
@@ -468,10 +449,10 @@ static int shared_ifb_index(int fd, const char *ifb, int *ret_ifindex, char *err
 	return 0;
 }
 
-/* One interface of the plan: the egress root, then the ingress through its IFB.
- * On failure, what this call added is removed again. */
-static int apply_interface(int fd, json_t *e, const struct net_state *s, const struct psched *ps,
-			   char *err, size_t errlen)
+/* The ingress side of one interface of the plan, through its IFB (its egress is
+ * done already). On failure, what this call added is removed again. */
+static int apply_ingress(int fd, json_t *e, const struct net_state *s, const struct psched *ps,
+			 char *err, size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *ifname = json_string_value(json_object_get(e, "ifname"));
@@ -480,11 +461,6 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 	bool removed;
 	int r, ifb_index = 0;
 
-	if (entry_egress(e)) {
-		r = apply_root(fd, ifindex, ifname, s, entry_slot(e), ps, err, errlen);
-		if (r < 0)
-			return r;
-	}
 	if (!ifb)
 		return 0;
 	if (json_is_true(json_object_get(e, "ifb_shared"))) {
@@ -506,18 +482,168 @@ static int apply_interface(int fd, json_t *e, const struct net_state *s, const s
 						     sizeof(kmsg));
 		}
 	}
-	if (r < 0) {
-		if (entry_egress(e))
-			unapply_root(fd, ifindex, s, entry_slot(e));
+	if (r < 0)
 		return r;
-	}
 	return json_object_set_new(e, "ifb_ifindex", json_integer(ifb_index)) < 0 ? -ENOMEM : 0;
+}
+
+/* The entries of s with an egress side (all of them but ingress-only ones) into
+ * idx; with applied_only, not those a failed apply never reached. */
+static size_t egress_entries(const struct net_state *s, bool applied_only, size_t *idx)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(s->interfaces, i, e)
+		if (entry_egress(e) &&
+		    !(applied_only && json_is_false(json_object_get(e, "applied"))))
+			idx[n++] = i;
+	return n;
+}
+
+static int entry_ifindex(const struct net_state *s, size_t i)
+{
+	return (int)json_integer_value(
+		json_object_get(json_array_get(s->interfaces, i), "ifindex"));
+}
+
+static const char *entry_ifname(const struct net_state *s, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(s->interfaces, i), "ifname"));
+}
+
+/* Sends, pipelined in one round trip, one root request per entry idx[0..n) of an
+ * unfiltered fault: our netem added (NLM_F_EXCL: the kernel replaces only a
+ * default, net_qdisc.h) when add, else our root deleted by handle and kind (the
+ * kernel checks both as it deletes). reqs[j] holds each result. */
+static int root_requests(int fd, const struct net_state *s, const struct psched *ps, bool add,
+			 const size_t *idx, size_t n, struct rtnl_req *reqs)
+{
+	int r = 0;
+
+	for (size_t j = 0; r >= 0 && j < n; j++) {
+		reqs[j] = (struct rtnl_req){ .r = -ECANCELED };
+		if (add)
+			r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL,
+						entry_ifindex(s, idx[j]), &s->netem, ps,
+						&reqs[j].msg);
+		else
+			r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, entry_ifindex(s, idx[j]),
+						   NET_FAULT_HANDLE, TC_H_ROOT, s->root_kind, NULL,
+						   NULL, &reqs[j].msg);
+	}
+	if (r >= 0)
+		r = rtnl_pipeline(fd, reqs, n, NULL, NULL);
+	for (size_t j = 0; j < n; j++)
+		nlmsg_free(TAKE_PTR(reqs[j].msg));
+	return r;
+}
+
+/* The unfiltered egress: netem at the root of every entry idx[0..n), in one
+ * pipelined round trip. On failure, what was added (or may have been: a request
+ * left unanswered) is deleted again, and err names the first interface that
+ * failed. */
+static int apply_roots(int fd, const struct net_state *s, const struct psched *ps,
+		       const size_t *idx, size_t n, char *err, size_t errlen)
+{
+	_cleanup_free_ struct rtnl_req *reqs = calloc(n ?: 1, sizeof(*reqs));
+	_cleanup_free_ struct rtnl_req *dels = calloc(n ?: 1, sizeof(*dels));
+	size_t undo[NET_MAX_INTERFACES], m = 0, bad = n;
+	int r;
+
+	if (!reqs || !dels)
+		return -ENOMEM;
+	r = root_requests(fd, s, ps, true, idx, n, reqs);
+	for (size_t j = 0; j < n; j++) {
+		if (reqs[j].r == 0 || reqs[j].r == -ETIMEDOUT)
+			undo[m++] = idx[j];
+		if (reqs[j].r < 0 && bad == n)
+			bad = j;
+	}
+	if (r >= 0 && bad == n)
+		return 0;
+	if (bad == n) {
+		errbuf_set(err, errlen, "cannot add netem: %s", strerror(-r));
+	} else {
+		r = reqs[bad].r;
+		explain_add_error(r, reqs[bad].kmsg, entry_ifname(s, idx[bad]), fd,
+				  entry_ifindex(s, idx[bad]), err, errlen);
+	}
+	/* A delete that fails here is left to the journal's intent record. */
+	(void)root_requests(fd, s, NULL, false, undo, m, dels);
+	return r;
+}
+
+/* Undoes the egress of entries idx[0..n); best effort. */
+static void unapply_egress(int fd, const struct net_state *s, const size_t *idx, size_t n)
+{
+	_cleanup_free_ struct rtnl_req *dels = calloc(n ?: 1, sizeof(*dels));
+
+	if (!s->filtered) {
+		if (dels)
+			(void)root_requests(fd, s, NULL, false, idx, n, dels);
+		return;
+	}
+	for (size_t j = 0; j < n; j++)
+		unapply_slot(fd, entry_ifindex(s, idx[j]),
+			     entry_slot(json_array_get(s->interfaces, idx[j])));
+}
+
+/* The egress of entries idx[0..n): unfiltered, pipelined; filtered, one interface
+ * after the other (net_slot.h). Fails having changed nothing. */
+static int apply_egress(int fd, const struct net_state *s, const struct psched *ps,
+			const size_t *idx, size_t n, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (!s->filtered)
+		return apply_roots(fd, s, ps, idx, n, err, errlen);
+	for (size_t j = 0; j < n; j++) {
+		const json_t *e = json_array_get(s->interfaces, idx[j]);
+		r = apply_root(fd, entry_ifindex(s, idx[j]), entry_ifname(s, idx[j]), s,
+			       entry_slot(e), ps, err, errlen);
+		if (r < 0) {
+			unapply_egress(fd, s, idx, j);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The interfaces must be the ones validated: same index, same name. One
+ * pipelined round trip for all. */
+static int check_links(int fd, const struct net_state *s, char *err, size_t errlen)
+{
+	size_t n = json_array_size(s->interfaces);
+	int ifindexes[NET_MAX_INTERFACES], rs[NET_MAX_INTERFACES];
+	struct rtnl_link links[NET_MAX_INTERFACES];
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		ifindexes[i] = entry_ifindex(s, i);
+	r = rtnl_get_links(fd, ifindexes, NULL, n, links, rs);
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0 && rs[i] < 0 && rs[i] != -ENODEV)
+			r = rs[i];
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read the interfaces of %s: %s",
+				   s->ref.label, strerror(-r));
+			return r;
+		}
+		if (rs[i] == -ENODEV || !streq(links[i].name, entry_ifname(s, i))) {
+			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
+				   entry_ifname(s, i), ifindexes[i]);
+			return -ENODEV;
+		}
+	}
+	return 0;
 }
 
 int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t errlen)
 {
 	_cleanup_json_ json_t *undo = json_deep_copy(plan);
 	_cleanup_close_ int fd = -1;
+	size_t egress[NET_MAX_INTERFACES], negress;
 	struct psched ps;
 	struct net_state s;
 	size_t i, done = 0;
@@ -534,102 +660,68 @@ int net_fault_apply(const json_t *plan, json_t **ret_undo, char *err, size_t err
 	r = net_open_rtnl(&s.ref, false, &fd, err, errlen);
 	if (r < 0)
 		return r;
-	/* The interfaces must be the ones validated: same index, same name. */
-	json_array_foreach(s.interfaces, i, e) {
-		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-		const char *name = json_string_value(json_object_get(e, "ifname"));
-		struct rtnl_link l;
-		r = rtnl_get_link(fd, ifindex, NULL, &l);
-		if (r < 0 && r != -ENODEV) {
-			errbuf_set(err, errlen, "cannot read the interfaces of %s: %s", s.ref.label,
-				   strerror(-r));
-			return r;
-		}
-		if (r == -ENODEV || !streq(l.name, name)) {
-			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
-				   name, ifindex);
-			return -ENODEV;
-		}
-	}
+	r = check_links(fd, &s, err, errlen);
+	if (r < 0)
+		return r;
 
+	/* Every egress first, then every ingress; each step fails having changed
+	 * nothing, and a later failure undoes the earlier steps, so that apply fails
+	 * having changed nothing. A delete that fails then is left to the journal's
+	 * intent record, from which recovery reverts every interface of the plan. */
+	negress = egress_entries(&s, false, egress);
+	r = apply_egress(fd, &s, &ps, egress, negress, err, errlen);
+	if (r < 0)
+		return r;
 	json_array_foreach(s.interfaces, i, e) {
-		r = apply_interface(fd, e, &s, &ps, err, errlen);
+		r = apply_ingress(fd, e, &s, &ps, err, errlen);
 		if (r < 0)
 			break;
-		json_object_set_new(e, "applied", json_true());
 		done++;
 	}
 	if (r < 0) {
-		/* Undo our own partial work: apply fails having changed nothing. A
-		 * delete that fails here is left to the journal's intent record, from
-		 * which recovery reverts every interface of the plan. */
 		for (i = 0; i < done; i++)
-			unapply_interface(fd, json_array_get(s.interfaces, i), &s);
+			unapply_ingress(fd, json_array_get(s.interfaces, i), &s);
+		unapply_egress(fd, &s, egress, negress);
 		return r;
 	}
+	json_array_foreach(s.interfaces, i, e)
+		json_object_set_new(e, "applied", json_true());
 	*ret_undo = TAKE_PTR(undo);
 	return 0;
 }
 
-/* The root of ifindex, for the revert; *ret_gone when the interface is gone
- * (tc_get_qdisc() answers ENODEV for an unknown ifindex before anything else, so
- * no RTM_GETLINK is needed). */
-static int revert_lookup(int fd, int ifindex, const struct netns_ref *ref, bool *ret_gone,
-			 struct qdisc_root_verdict *ret, char *err, size_t errlen)
-{
-	int r = qdisc_root_lookup(fd, ifindex, ret);
-
-	*ret_gone = r == -ENODEV;
-	if (r < 0 && r != -ENODEV) {
-		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
-			   ref->label, strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-/* Reverts one interface; adds its outcome to report. */
-static int revert_one(int fd, const json_t *e, const struct net_state *s, json_t *report, char *err,
-		      size_t errlen)
+/* Reverts a filtered fault's egress on one interface: its slot on our prio (and
+ * the prio with it when it was the last slot); adds its outcome to report. */
+static int revert_filtered(int fd, const json_t *e, const struct net_state *s, json_t *report,
+			   char *err, size_t errlen)
 {
 	int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
 	const char *name = json_string_value(json_object_get(e, "ifname"));
-	const char *kind = s->root_kind;
 	struct qdisc_root_verdict v = { 0 };
 	const char *result;
-	char kmsg[256];
-	bool gone;
-	int r;
+	int r = qdisc_root_lookup(fd, ifindex, &v);
 
-	r = revert_lookup(fd, ifindex, &s->ref, &gone, &v, err, errlen);
-	if (r < 0)
-		return r;
-	if (gone) {
+	if (r == -ENODEV) {
 		result = "interface_gone"; /* its qdiscs went with it */
+	} else if (r < 0) {
+		errbuf_set(err, errlen, "cannot read the interfaces and qdiscs of %s: %s",
+			   s->ref.label, strerror(-r));
+		return r;
+	} else if (v.state == QDISC_ROOT_FOREIGN) {
+		result = "replaced"; /* someone replaced ours: theirs is not ours to delete */
+	} else if (v.state == QDISC_ROOT_OURS && streq(v.kind, NET_FAULT_FILTERED_KIND)) {
+		r = revert_slot(fd, ifindex, name, entry_slot(e), &result, err, errlen);
+		if (r < 0)
+			return r;
 	} else {
-		if (v.state == QDISC_ROOT_DEFAULT) {
-			result = "not_present"; /* never applied, or already reverted */
-		} else if (v.state == QDISC_ROOT_FOREIGN) {
-			/* Someone replaced ours: theirs is not ours to delete. */
-			result = "replaced";
-		} else if (s->filtered && streq(v.kind, NET_FAULT_FILTERED_KIND)) {
-			r = revert_slot(fd, ifindex, name, entry_slot(e), &result, err, errlen);
-			if (r < 0)
-				return r;
-		} else {
-			r = delete_ours(fd, ifindex, kind, kmsg, sizeof(kmsg));
-			if (r < 0 && r != -ENODEV && r != -EINVAL && r != -ENOENT) {
-				errbuf_set(err, errlen, "cannot delete %s from %s: %s%s%s", kind,
-					   name, strerror(-r), *kmsg ? ": " : "", kmsg);
-				return r;
-			}
-			result = r == 0 ? "reverted" : "not_present";
-		}
+		/* A default (never applied, or already reverted), or the netem of an
+		 * unfiltered fault, which is not this one's. */
+		result = "not_present";
 	}
-	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?, s:o?}", "ifname", name,
+	json_array_append_new(report, json_pack("{s:s, s:i, s:s, s:s?, s:i}", "ifname", name,
 						"ifindex", ifindex, "result", result, "found",
 						streq(result, "replaced") ? v.why : NULL, "slot",
-						s->filtered ? json_integer(entry_slot(e)) : NULL));
+						(int)entry_slot(e)));
 	return 0;
 }
 
@@ -649,6 +741,136 @@ static int revert_ingress(int fd, const json_t *e, const struct net_state *s, js
 	if (r < 0)
 		return r;
 	json_array_append_new(report, json_pack("{s:s, s:s}", "ifb", ifb, "result", result));
+	return 0;
+}
+
+/* The outcome of deleting our root from ifindex when the kernel refused the delete
+ * (-EINVAL: not our handle, or not our kind; -ENOENT): what is there instead. */
+static int refused_delete_result(int fd, int ifindex, const char **ret_result,
+				 struct qdisc_root_verdict *ret)
+{
+	int r = qdisc_root_lookup(fd, ifindex, ret);
+
+	if (r == -ENODEV)
+		*ret_result = "interface_gone";
+	else if (r < 0)
+		return r;
+	else if (ret->state == QDISC_ROOT_FOREIGN)
+		*ret_result = "replaced"; /* someone replaced ours: not ours to delete */
+	else
+		*ret_result = "not_present"; /* never applied, or already reverted */
+	return 0;
+}
+
+/* The egress of an unfiltered fault: every root deleted in one pipelined round
+ * trip, by handle and kind, so that the kernel itself refuses a root that is not
+ * ours; only a refused delete costs a lookup, to say what is there. Adds each
+ * outcome to report; returns the first error. */
+static int revert_roots(int fd, const struct net_state *s, json_t *report, char *err, size_t errlen)
+{
+	size_t idx[NET_MAX_INTERFACES], n = egress_entries(s, true, idx);
+	_cleanup_free_ struct rtnl_req *reqs = calloc(n ?: 1, sizeof(*reqs));
+	int r, first = 0;
+
+	if (!reqs)
+		return -ENOMEM;
+	r = root_requests(fd, s, NULL, false, idx, n, reqs);
+	for (size_t j = 0; j < n; j++) {
+		const char *name = entry_ifname(s, idx[j]), *result = "reverted";
+		struct qdisc_root_verdict v = { 0 };
+		int e = reqs[j].r;
+		if (e == -ENODEV) {
+			result = "interface_gone"; /* its qdiscs went with it */
+		} else if (e == -EINVAL || e == -ENOENT) {
+			e = refused_delete_result(fd, entry_ifindex(s, idx[j]), &result, &v);
+		}
+		if (e < 0 && e != -ENODEV) {
+			errbuf_set(err, errlen, "cannot delete %s from %s: %s%s%s", s->root_kind,
+				   name, strerror(-e), *reqs[j].kmsg ? ": " : "", reqs[j].kmsg);
+			first = first ?: e;
+			continue;
+		}
+		json_array_append_new(report,
+				      json_pack("{s:s, s:i, s:s, s:s?}", "ifname", name, "ifindex",
+						entry_ifindex(s, idx[j]), "result", result, "found",
+						streq(result, "replaced") ? v.why : NULL));
+	}
+	return r < 0 ? r : first;
+}
+
+/* Read back after an unfiltered fault's revert: no interface may still have our
+ * root, all read in one pipelined round trip. */
+static int read_back_roots(int fd, const struct net_state *s, char *err, size_t errlen)
+{
+	size_t idx[NET_MAX_INTERFACES], n = egress_entries(s, false, idx);
+	int ifindexes[NET_MAX_INTERFACES], rs[NET_MAX_INTERFACES];
+	_cleanup_free_ struct qdisc_root_verdict *v = calloc(n ?: 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t j = 0; j < n; j++)
+		ifindexes[j] = entry_ifindex(s, idx[j]);
+	(void)qdisc_roots_lookup(fd, ifindexes, n, v, rs); /* each failure is in rs[] */
+	for (size_t j = 0; j < n; j++) {
+		if (rs[j] == -ENODEV)
+			continue; /* gone, and its qdiscs with it */
+		if (rs[j] < 0) {
+			errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s",
+				   s->ref.label, strerror(-rs[j]));
+			return rs[j];
+		}
+		if (v[j].state == QDISC_ROOT_OURS && streq(v[j].kind, s->root_kind)) {
+			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
+				   s->root_kind, entry_ifname(s, idx[j]));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Read back after a filtered fault's revert: on each interface where our prio is
+ * still the root, this fault's slot must be gone, and the prio with it when no
+ * other slot is left. */
+static int read_back_slots(int fd, const struct net_state *s, char *err, size_t errlen)
+{
+	size_t idx[NET_MAX_INTERFACES], n = egress_entries(s, false, idx);
+
+	for (size_t j = 0; j < n; j++) {
+		const json_t *e = json_array_get(s->interfaces, idx[j]);
+		const char *name = entry_ifname(s, idx[j]);
+		struct qdisc_root_verdict v;
+		struct net_slots slots;
+		int r = qdisc_root_lookup(fd, entry_ifindex(s, idx[j]), &v);
+		if (r == -ENODEV)
+			continue; /* gone, and its qdiscs with it */
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s",
+				   s->ref.label, strerror(-r));
+			return r;
+		}
+		if (v.state != QDISC_ROOT_OURS || !streq(v.kind, s->root_kind))
+			continue;
+		/* A shared prio stays while another slot uses it. */
+		r = net_slots_query(fd, entry_ifindex(s, idx[j]), &slots);
+		if (r < 0) {
+			errbuf_set(err, errlen, "cannot read back the filters of %s: %s", name,
+				   strerror(-r));
+			return r;
+		}
+		if (!json_is_false(json_object_get(e, "applied")) &&
+		    (slots.used & (1U << entry_slot(e)))) {
+			errbuf_set(err, errlen,
+				   "slot %u is still on the prio fa17: of %s after its delete",
+				   entry_slot(e), name);
+			return -EIO;
+		}
+		if (!slots.used && !slots.other) {
+			errbuf_set(err, errlen,
+				   "prio fa17: is still at the root of %s with no fault left in it",
+				   name);
+			return -EIO;
+		}
+	}
 	return 0;
 }
 
@@ -681,63 +903,25 @@ int net_fault_revert(const json_t *state, json_t **ret_report, char *err, size_t
 			continue;
 		r = revert_ingress(fd, e, &s, list, err, errlen);
 		first = first ?: r;
-		if (!entry_egress(e))
+		if (!s.filtered || !entry_egress(e))
 			continue;
-		r = revert_one(fd, e, &s, list, err, errlen);
+		r = revert_filtered(fd, e, &s, list, err, errlen);
 		first = first ?: r;
 	}
+	if (!s.filtered) {
+		r = revert_roots(fd, &s, list, err, errlen);
+		first = first ?: r;
+	}
+	/* Read back: no interface may still have our root (or our slot). A success
+	 * that leaves the delay in place is the failure this tool exists to avoid.
+	 * An ingress-only entry never touched the root: what is there belongs to
+	 * another fault (the egress of this interface may be impaired by one while
+	 * this fault impairs its ingress). */
+	if (first >= 0)
+		first = s.filtered ? read_back_slots(fd, &s, err, errlen) :
+				     read_back_roots(fd, &s, err, errlen);
 	if (first < 0)
 		return first;
-
-	/* Read back: no interface may still have our root. A success that leaves
-	 * the delay in place is the failure this tool exists to avoid. */
-	json_array_foreach(s.interfaces, i, e) {
-		int ifindex = (int)json_integer_value(json_object_get(e, "ifindex"));
-		const char *name = json_string_value(json_object_get(e, "ifname"));
-		struct qdisc_root_verdict v;
-		struct net_slots slots;
-		/* An ingress-only entry never touched the root: what is there belongs
-		 * to another fault (the egress of this interface may be impaired by
-		 * one while this fault impairs its ingress). */
-		if (!entry_egress(e))
-			continue;
-		r = qdisc_root_lookup(fd, ifindex, &v);
-		if (r == -ENODEV)
-			continue; /* gone, and its qdiscs with it */
-		if (r < 0) {
-			errbuf_set(err, errlen, "cannot read back the qdiscs of %s: %s",
-				   s.ref.label, strerror(-r));
-			return r;
-		}
-		if (v.state != QDISC_ROOT_OURS || !streq(v.kind, s.root_kind))
-			continue;
-		if (!s.filtered) {
-			errbuf_set(err, errlen, "%s is still at the root of %s after its delete",
-				   s.root_kind, name);
-			return -EIO;
-		}
-		/* A shared prio stays while another slot uses it; our slot must be
-		 * gone, and the root with it when it was the last. */
-		r = net_slots_query(fd, ifindex, &slots);
-		if (r < 0) {
-			errbuf_set(err, errlen, "cannot read back the filters of %s: %s", name,
-				   strerror(-r));
-			return r;
-		}
-		if (!json_is_false(json_object_get(e, "applied")) &&
-		    (slots.used & (1U << entry_slot(e)))) {
-			errbuf_set(err, errlen,
-				   "slot %u is still on the prio fa17: of %s after its delete",
-				   entry_slot(e), name);
-			return -EIO;
-		}
-		if (!slots.used && !slots.other) {
-			errbuf_set(err, errlen,
-				   "prio fa17: is still at the root of %s with no fault left in it",
-				   name);
-			return -EIO;
-		}
-	}
 	if (ret_report)
 		*ret_report = json_pack("{s:O}", "interfaces", list);
 	return 0;

@@ -14,6 +14,9 @@
 #include "net_netns.h"
 #include "net_rtnl.h"
 
+/* The most interfaces one fault takes (named, or found by "all"). */
+#define NET_MAX_INTERFACES 64
+
 /* The parts of a plan or undo state apply and revert need; borrowed from state. */
 struct net_state {
 	struct netns_ref ref;

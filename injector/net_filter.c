@@ -17,8 +17,6 @@
 #include "net_qdisc.h"
 #include "protocol.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 int net_cidr_parse(const char *s, struct net_cidr *ret, char *err, size_t errlen)
 {
 	struct net_cidr c = { 0 };

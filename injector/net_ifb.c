@@ -16,8 +16,6 @@
 
 #include "macro.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 const char *net_ifb_name(int ifindex, char buf[IFNAMSIZ])
 {
 	snprintf(buf, IFNAMSIZ, NET_IFB_PREFIX "%d", ifindex);

@@ -108,28 +108,48 @@ bool qdisc_root_needs_children(const struct rtnl_qdisc *root)
 	return root && root->handle == 0 && streq(root->kind, "mq");
 }
 
+int qdisc_roots_lookup(int fd, const int *ifindexes, size_t n, struct qdisc_root_verdict *ret,
+		       int *ret_r)
+{
+	_cleanup_free_ struct rtnl_qdisc *roots = calloc(n ?: 1, sizeof(*roots));
+	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
+	size_t nq = 0;
+	bool dumped = false;
+	int r, first = 0;
+
+	if (!roots) {
+		for (size_t i = 0; i < n; i++)
+			ret_r[i] = -ENOMEM;
+		return -ENOMEM;
+	}
+	r = rtnl_get_qdiscs(fd, ifindexes, n, TC_H_ROOT, roots, ret_r);
+	for (size_t i = 0; i < n; i++) {
+		if (ret_r[i] == -ENOENT) {
+			qdisc_root_judge(NULL, NULL, 0, &ret[i]);
+			ret_r[i] = 0;
+		} else if (ret_r[i] == 0 && !qdisc_root_needs_children(&roots[i])) {
+			qdisc_root_judge(&roots[i], NULL, 0, &ret[i]);
+		} else if (ret_r[i] == 0) {
+			/* A kernel mq: whether each per-queue child is the kernel's too
+			 * is read from a dump (multi-queue devices are physical ones,
+			 * which are few), once for all. */
+			if (!dumped)
+				ret_r[i] = rtnl_dump_qdiscs(fd, &qs, &nq);
+			dumped = ret_r[i] == 0;
+			if (dumped)
+				qdisc_root_classify(qs, nq, ifindexes[i], &ret[i]);
+		}
+		first = first ?: ret_r[i];
+	}
+	return r < 0 ? r : first;
+}
+
 int qdisc_root_lookup(int fd, int ifindex, struct qdisc_root_verdict *ret)
 {
-	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
-	struct rtnl_qdisc root;
-	size_t nq = 0;
-	int r = rtnl_get_qdisc(fd, ifindex, TC_H_ROOT, &root);
+	struct qdisc_root_verdict v;
+	int e, r = qdisc_roots_lookup(fd, &ifindex, 1, &v, &e);
 
-	if (r == -ENOENT) {
-		qdisc_root_judge(NULL, NULL, 0, ret);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	if (!qdisc_root_needs_children(&root)) {
-		qdisc_root_judge(&root, NULL, 0, ret);
-		return 0;
-	}
-	/* A kernel mq: whether each per-queue child is the kernel's too is read from
-	 * a dump, as before (multi-queue devices are physical ones, which are few). */
-	r = rtnl_dump_qdiscs(fd, &qs, &nq);
-	if (r < 0)
-		return r;
-	qdisc_root_classify(qs, nq, ifindex, ret);
-	return 0;
+	if (r >= 0)
+		*ret = v;
+	return r;
 }

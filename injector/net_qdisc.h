@@ -84,3 +84,9 @@ bool qdisc_root_needs_children(const struct rtnl_qdisc *root);
  * the namespace's qdiscs. Returns 0, -ENODEV when the device is gone, or -errno.
  */
 int qdisc_root_lookup(int fd, int ifindex, struct qdisc_root_verdict *ret);
+
+/* The same for n interfaces at once, their GETQDISCs pipelined: ret[i] valid when
+ * ret_r[i] is 0. Returns 0, or the first -errno of ret_r[] (when the transport
+ * failed, its -errno). */
+int qdisc_roots_lookup(int fd, const int *ifindexes, size_t n, struct qdisc_root_verdict *ret,
+		       int *ret_r);

@@ -140,23 +140,25 @@ int rtnl_parse_error(const struct nlmsghdr *h, char *msg, size_t msglen)
 	return e->error;
 }
 
-static int rtnl_send(int fd, struct nl_msg *msg, uint32_t *ret_seq)
+static int rtnl_send(int fd, const void *buf, size_t len)
 {
-	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	ssize_t n;
 
-	h->nlmsg_seq = ++rtnl_seq;
-	h->nlmsg_pid = 0;
 	do
-		n = sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+		n = sendto(fd, buf, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return negative_errno();
-	if ((size_t)n != h->nlmsg_len)
-		return -EMSGSIZE;
-	*ret_seq = h->nlmsg_seq;
-	return 0;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/* Numbers msg as the next request of ours. */
+static uint32_t rtnl_number(struct nlmsghdr *h)
+{
+	h->nlmsg_seq = ++rtnl_seq;
+	h->nlmsg_pid = 0;
+	return h->nlmsg_seq;
 }
 
 /* One datagram from the kernel into buf. */
@@ -190,49 +192,95 @@ static int rtnl_recv(int fd, void *buf, size_t len, size_t *ret_n)
 	}
 }
 
-typedef int (*rtnl_dump_fn)(const struct nlmsghdr *h, void *userdata);
-
-/* Sends msg with NLM_F_REQUEST | NLM_F_ACK added and waits for its acknowledgement;
- * each other message answering it (the object a GET asked for) goes to fn first. */
-static int rtnl_request(int fd, struct nl_msg *msg, rtnl_dump_fn fn, void *userdata, char *err,
-			size_t errlen)
+/* Sends reqs[0..n) (n <= RTNL_PIPELINE_DEPTH), the first being request number
+ * base of the caller's, in one datagram, and reads until each is acknowledged. */
+static int pipeline_round(int fd, struct rtnl_req *reqs, size_t n, size_t base, rtnl_answer_fn fn,
+			  void *userdata, char *buf)
 {
-	_cleanup_free_ char *buf = malloc(RTNL_RECV_BUF);
-	uint32_t seq;
-	size_t n;
+	_cleanup_free_ char *out = NULL;
+	uint32_t first = rtnl_seq + 1, pending = 0, refused = 0;
+	size_t len = 0, off = 0, got;
 	int r;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (!buf)
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].r = -ECANCELED; /* until sent */
+		reqs[i].kmsg[0] = '\0';
+		len += NLMSG_ALIGN(nlmsg_hdr(reqs[i].msg)->nlmsg_len);
+	}
+	out = calloc(1, len);
+	if (!out)
 		return -ENOMEM;
-	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	r = rtnl_send(fd, msg, &seq);
+	for (size_t i = 0; i < n; i++) {
+		struct nlmsghdr *h = nlmsg_hdr(reqs[i].msg);
+		h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+		rtnl_number(h);
+		memcpy(out + off, h, h->nlmsg_len);
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		pending |= 1U << i;
+	}
+	/* The kernel runs the requests of one datagram in order, each to its end
+	 * (rtnetlink holds no lock across them), and acknowledges each; one that
+	 * fails does not stop the next. */
+	r = rtnl_send(fd, out, len);
 	if (r < 0)
 		return r;
-	for (;;) {
-		r = rtnl_recv(fd, buf, RTNL_RECV_BUF, &n);
+	for (size_t i = 0; i < n; i++)
+		reqs[i].r = -ETIMEDOUT; /* sent, and not answered (yet) */
+	while (pending) {
+		r = rtnl_recv(fd, buf, RTNL_RECV_BUF, &got);
 		if (r < 0)
 			return r;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != seq)
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, got);
+		     h = NLMSG_NEXT(h, got)) {
+			uint32_t i = h->nlmsg_seq - first;
+			if (i >= n || !(pending & (1U << i)))
 				continue; /* a stale answer to an earlier, timed-out request */
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return rtnl_parse_error(h, err, errlen);
-			if (fn) {
-				r = fn(h, userdata);
-				if (r < 0)
-					return r;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				int e = rtnl_parse_error(h, reqs[i].kmsg, sizeof(reqs[i].kmsg));
+				/* An answer the callback refused keeps its error. */
+				if (!(refused & (1U << i)) || e < 0)
+					reqs[i].r = e;
+				pending &= ~(1U << i);
+			} else if (fn && !(refused & (1U << i))) {
+				r = fn(base + i, h, userdata);
+				if (r < 0) {
+					reqs[i].r = r;
+					refused |= 1U << i;
+				}
 			}
 		}
 	}
+	return 0;
+}
+
+int rtnl_pipeline(int fd, struct rtnl_req *reqs, size_t n, rtnl_answer_fn fn, void *userdata)
+{
+	_cleanup_free_ char *buf = malloc(RTNL_RECV_BUF);
+	int r = buf ? 0 : -ENOMEM;
+
+	for (size_t done = 0; done < n; done += RTNL_PIPELINE_DEPTH) {
+		size_t m = n - done < RTNL_PIPELINE_DEPTH ? n - done : RTNL_PIPELINE_DEPTH;
+		if (r < 0) {
+			for (size_t i = done; i < done + m; i++)
+				reqs[i].r = -ECANCELED; /* never sent */
+			continue;
+		}
+		r = pipeline_round(fd, reqs + done, m, done, fn, userdata, buf);
+	}
+	return r;
 }
 
 int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen)
 {
-	return rtnl_request(fd, msg, NULL, NULL, err, errlen);
+	struct rtnl_req req = { .msg = msg };
+	int r = rtnl_pipeline(fd, &req, 1, NULL, NULL);
+
+	if (err && errlen)
+		snprintf(err, errlen, "%s", r < 0 ? "" : req.kmsg);
+	return r < 0 ? r : req.r;
 }
+
+typedef int (*rtnl_dump_fn)(const struct nlmsghdr *h, void *userdata);
 
 /* One dump of type; fn sees each message of the answer. The family header is
  * hdr[0..hdrlen), or all zero (every object of the namespace) when hdr is NULL.
@@ -260,7 +308,8 @@ static int rtnl_dump_once(int fd, uint16_t type, const void *hdr, size_t hdrlen,
 	}
 	if (hdr)
 		memcpy(p, hdr, hdrlen);
-	r = rtnl_send(fd, msg, &seq);
+	seq = rtnl_number(nlmsg_hdr(msg));
+	r = rtnl_send(fd, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 	nlmsg_free(msg);
 	if (r < 0)
 		return r;
@@ -386,102 +435,156 @@ int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter *
 	return r;
 }
 
-struct get_one {
-	uint16_t type;
-	int (*parse)(const struct nlmsghdr *h, void *ret);
-	void *ret;
-	bool found;
+/* n requests whose messages the caller fills in; freed by reqs_free(). */
+static struct rtnl_req *reqs_new(size_t n)
+{
+	return calloc(n ?: 1, sizeof(struct rtnl_req));
+}
+
+static void reqs_free(struct rtnl_req *reqs, size_t n)
+{
+	if (!reqs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		nlmsg_free(reqs[i].msg);
+	free(reqs);
+}
+
+/* A GET of one object, whose answer the kernel sends before the ack. */
+static struct nl_msg *get_msg(uint16_t type, int flags, const void *hdr, size_t hdrlen)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (!msg || nlmsg_append(msg, (void *)hdr, hdrlen, NLMSG_ALIGNTO) < 0)
+		return NULL;
+	return TAKE_PTR(msg);
+}
+
+static struct nl_msg *getlink_msg(int ifindex, const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = get_msg(RTM_GETLINK, 0, &ifi, sizeof(ifi));
+
+	/* Statistics are most of a link's answer, and nothing here reads them. */
+	if (!msg || (name && nla_put_string(msg, IFLA_IFNAME, name) < 0) ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		return NULL;
+	return TAKE_PTR(msg);
+}
+
+struct links_answer {
+	struct rtnl_link *ret;
+	int *ret_r;
 };
 
-static int take_one(const struct nlmsghdr *h, void *userdata)
+static int take_link(size_t i, const struct nlmsghdr *h, void *userdata)
 {
-	struct get_one *g = userdata;
+	struct links_answer *a = userdata;
 
-	if (h->nlmsg_type != g->type || g->found)
+	if (h->nlmsg_type != RTM_NEWLINK || a->ret[i].ifindex > 0)
 		return 0;
-	if (g->parse(h, g->ret) < 0)
-		return -EBADMSG;
-	g->found = true;
-	return 0;
+	return rtnl_parse_link(h, &a->ret[i]) < 0 ? -EBADMSG : 0;
 }
 
-static int parse_link(const struct nlmsghdr *h, void *ret)
+int rtnl_get_links(int fd, const int *ifindexes, const char *const *names, size_t n,
+		   struct rtnl_link *ret, int *ret_r)
 {
-	return rtnl_parse_link(h, ret);
-}
+	struct rtnl_req *reqs = reqs_new(n);
+	struct links_answer a = { .ret = ret, .ret_r = ret_r };
+	int r = reqs ? 0 : -ENOMEM;
 
-static int parse_qdisc(const struct nlmsghdr *h, void *ret)
-{
-	return rtnl_parse_qdisc(h, ret);
-}
-
-/* Sends a GET built in msg and takes the one object of type it answers, if any:
- * g->found says whether one came before the acknowledgement. */
-static int rtnl_get(int fd, struct nl_msg *msg, struct get_one *g)
-{
-	return rtnl_request(fd, msg, take_one, g, NULL, 0);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		reqs[i].msg = getlink_msg(ifindexes ? ifindexes[i] : 0, names ? names[i] : NULL);
+		if (!reqs[i].msg)
+			r = -ENOMEM;
+		ret[i] = (struct rtnl_link){ 0 };
+	}
+	if (r >= 0)
+		r = rtnl_pipeline(fd, reqs, n, take_link, &a);
+	for (size_t i = 0; i < n; i++) {
+		int e = r == -ENOMEM ? r : reqs[i].r;
+		if (e == 0 && ret[i].ifindex <= 0)
+			e = -EBADMSG; /* acknowledged, but nothing came */
+		/* The kernel also finds a device by an alternative name (ip link
+		 * property add altname); a dump is matched by the primary name, and
+		 * so is this. */
+		else if (e == 0 &&
+			 ((names && names[i] && !streq(ret[i].name, names[i])) ||
+			  (ifindexes && ifindexes[i] > 0 && ret[i].ifindex != ifindexes[i])))
+			e = -ENODEV;
+		ret_r[i] = e;
+	}
+	reqs_free(reqs, n);
+	return r;
 }
 
 int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
 	struct rtnl_link l;
-	struct get_one g = { .type = RTM_NEWLINK, .parse = parse_link, .ret = &l };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	int r;
+	int e, r = rtnl_get_links(fd, &ifindex, &name, 1, &l, &e);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    (name && nla_put_string(msg, IFLA_IFNAME, name) < 0)) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	r = rtnl_get(fd, msg, &g);
-	nlmsg_free(msg);
-	if (r < 0)
-		return r;
-	if (!g.found)
-		return -EBADMSG; /* acknowledged, but nothing came */
-	/* The kernel also finds a device by an alternative name (ip link property
-	 * add altname); a dump is matched by the primary name, and so is this. */
-	if ((name && !streq(l.name, name)) || (ifindex > 0 && l.ifindex != ifindex))
-		return -ENODEV;
-	*ret = l;
+	if (r >= 0 && e >= 0)
+		*ret = l;
+	return r < 0 ? r : e;
+}
+
+struct qdiscs_answer {
+	const int *ifindexes;
+	struct rtnl_qdisc *ret;
+};
+
+static int take_qdisc(size_t i, const struct nlmsghdr *h, void *userdata)
+{
+	struct qdiscs_answer *a = userdata;
+
+	if (h->nlmsg_type != RTM_NEWQDISC || a->ret[i].ifindex > 0)
+		return 0;
+	if (rtnl_parse_qdisc(h, &a->ret[i]) < 0 || a->ret[i].ifindex != a->ifindexes[i])
+		return -EBADMSG;
 	return 0;
+}
+
+int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, struct rtnl_qdisc *ret,
+		    int *ret_r)
+{
+	struct rtnl_req *reqs = reqs_new(n);
+	struct qdiscs_answer a = { .ifindexes = ifindexes, .ret = ret };
+	int r = reqs ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct tcmsg tcm = { .tcm_family = AF_UNSPEC,
+				     .tcm_ifindex = ifindexes[i],
+				     .tcm_parent = parent };
+		/* NLM_F_ECHO: tc_get_qdisc() answers through rtnetlink_send(),
+		 * which unicasts to the asker only when it asks for an echo. */
+		reqs[i].msg = get_msg(RTM_GETQDISC, NLM_F_ECHO, &tcm, sizeof(tcm));
+		if (!reqs[i].msg)
+			r = -ENOMEM;
+		ret[i] = (struct rtnl_qdisc){ 0 };
+	}
+	if (r >= 0)
+		r = rtnl_pipeline(fd, reqs, n, take_qdisc, &a);
+	for (size_t i = 0; i < n; i++) {
+		/* -ENOENT from the kernel: no qdisc at parent (an ingress queue never
+		 * created). Acknowledged without a qdisc: the one there is builtin
+		 * (the noop of a device never up, or of an ingress queue whose qdisc
+		 * was deleted), which tc_get_qdisc() does not report, as a dump skips
+		 * it: -ENOENT too. */
+		int e = r == -ENOMEM ? r : reqs[i].r;
+		ret_r[i] = e == 0 && ret[i].ifindex <= 0 ? -ENOENT : e;
+	}
+	reqs_free(reqs, n);
+	return r;
 }
 
 int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
 {
-	struct tcmsg tcm = { .tcm_family = AF_UNSPEC,
-			     .tcm_ifindex = ifindex,
-			     .tcm_parent = parent };
 	struct rtnl_qdisc q;
-	struct get_one g = { .type = RTM_NEWQDISC, .parse = parse_qdisc, .ret = &q };
-	/* NLM_F_ECHO: tc_get_qdisc() answers through rtnetlink_send(), which
-	 * unicasts to the asker only when it asks for an echo. */
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETQDISC, NLM_F_ECHO);
-	int r;
+	int e, r = rtnl_get_qdiscs(fd, &ifindex, 1, parent, &q, &e);
 
-	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	r = rtnl_get(fd, msg, &g);
-	nlmsg_free(msg);
-	if (r < 0)
-		return r; /* -ENOENT: no qdisc at parent (an ingress queue never created) */
-	/* Acknowledged without a qdisc: the one there is builtin (the noop of a
-	 * device never up, or of an ingress queue whose qdisc was deleted), which
-	 * tc_get_qdisc() does not report, as a dump skips it. */
-	if (!g.found)
-		return -ENOENT;
-	if (q.ifindex != ifindex)
-		return -EBADMSG;
-	*ret = q;
-	return 0;
+	if (r >= 0 && e >= 0)
+		*ret = q;
+	return r < 0 ? r : e;
 }
 
 /* A string attribute, NUL-terminated within its payload, into out. */

@@ -24,8 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct nl_msg;
+#include <netlink/msg.h>
+
+#include "macro.h"
+
 struct nlmsghdr;
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
 
 #define RTNL_TIMEOUT_MS 5000
 
@@ -71,6 +76,31 @@ int rtnl_open(int netns_fd, int *ret_fd);
  */
 int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen);
 
+/*
+ * Pipelining: many requests in one datagram, their answers read after. The kernel
+ * runs them in order, each to its end, and acknowledges each; one that fails does
+ * not stop the next, so each request has its own result. At most
+ * RTNL_PIPELINE_DEPTH are in flight at once, so that their answers (a link is a
+ * few KiB) always fit the socket's receive buffer and none is dropped.
+ */
+#define RTNL_PIPELINE_DEPTH 16
+
+struct rtnl_req {
+	struct nl_msg *msg; /* in: type and flags set; NLM_F_REQUEST | NLM_F_ACK are added */
+	int r; /* out: 0, the kernel's -errno, the answer callback's -errno, -ETIMEDOUT
+		* (sent, no answer came: it may have run) or -ECANCELED (never sent) */
+	char kmsg[128]; /* out: the kernel's extended ack message, or "" */
+};
+
+/* Called with each message answering request i before its acknowledgement (the
+ * object a GET asked for); a -errno becomes that request's result. */
+typedef int (*rtnl_answer_fn)(size_t i, const struct nlmsghdr *h, void *userdata);
+
+/* Sends reqs[0..n) and reads every answer. Returns 0 when each request has its
+ * result in reqs[i].r, or the -errno of a failed send or receive, after which the
+ * results say which requests may have run (-ETIMEDOUT) and which did not. */
+int rtnl_pipeline(int fd, struct rtnl_req *reqs, size_t n, rtnl_answer_fn fn, void *userdata);
+
 /* Dumps every link (RTM_GETLINK) or every qdisc (RTM_GETQDISC) of the socket's
  * namespace. Returns 0 and a malloc'd array in *ret with its length in *ret_n (the
  * array may be NULL when n is 0), or -errno. A dump the kernel marks interrupted
@@ -95,6 +125,15 @@ int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter *
  */
 int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret);
 int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret);
+
+/* The same for n objects at once, pipelined: ifindexes[i] (ifindexes may be NULL
+ * for all 0) or names[i] (names, or an entry, may be NULL), and ret[i] valid when
+ * ret_r[i] is 0, each -errno as above. Returns 0, or the -errno of the transport
+ * (rtnl_pipeline()) or -ENOMEM, with ret_r[] set all the same. */
+int rtnl_get_links(int fd, const int *ifindexes, const char *const *names, size_t n,
+		   struct rtnl_link *ret, int *ret_r);
+int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, struct rtnl_qdisc *ret,
+		    int *ret_r);
 
 /* Parsers for one message of a dump, pure and exposed for the unit tests. They
  * return 0 and fill *ret, or -EBADMSG when the message is not a well-formed

@@ -17,8 +17,6 @@
 #include "net_qdisc.h"
 #include "protocol.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 void net_slots_read(const struct rtnl_qdisc *qs, size_t nq, const struct rtnl_filter *fs, size_t nf,
 		    int ifindex, struct net_slots *ret)
 {

@@ -57,8 +57,6 @@ static struct psched psched;
 static struct bench_tbf_stats stats;
 static char scratch[SCRATCH_SIZE];
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free)
-
 void bench_tbf_init(void)
 {
 	if (psched_read(&psched) < 0)
@@ -125,31 +123,64 @@ static int tbf_request(const struct nlmsghdr *h, struct nl_msg **ret)
 	return 0;
 }
 
+/* Appends h, or its tbf twin when it is a request for our netem root, to out (of
+ * room bytes) at *w. */
+static int translate_request(const struct nlmsghdr *h, size_t left, char *out, size_t room,
+			     size_t *w)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	size_t k;
+	int r;
+
+	if (is_our_root(h, left, NET_FAULT_KIND)) {
+		r = tbf_request(h, &msg);
+		if (r < 0)
+			return r;
+		stats.requests++;
+		h = nlmsg_hdr(msg);
+	}
+	k = NLMSG_ALIGN(h->nlmsg_len);
+	if (k > room - *w)
+		return -EMSGSIZE;
+	memset(out + *w, 0, k);
+	memcpy(out + *w, h, h->nlmsg_len);
+	*w += k;
+	return 0;
+}
+
+/* A datagram may carry many requests (net_rtnl.c pipelines them): each is
+ * translated on its own. */
 ssize_t __wrap_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
 		      socklen_t tolen)
 {
-	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-	const struct nlmsghdr *h = buf;
+	static char out[SCRATCH_SIZE];
+	const struct nlmsghdr *h;
+	size_t left = len, w = 0;
+	bool found = false;
 	uint64_t t0;
 	ssize_t n;
-	int r;
+	int r = 0;
 
-	if (!to || to->sa_family != AF_NETLINK || !is_our_root(h, len, NET_FAULT_KIND))
+	if (!to || to->sa_family != AF_NETLINK)
+		return __real_sendto(fd, buf, len, flags, to, tolen);
+	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+		found |= is_our_root(h, left, NET_FAULT_KIND);
+	if (!found)
 		return __real_sendto(fd, buf, len, flags, to, tolen);
 	t0 = now_monotonic_ns();
-	r = tbf_request(h, &msg);
+	left = len;
+	for (h = buf; r >= 0 && NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+		r = translate_request(h, left, out, sizeof(out), &w);
 	stats.ns += now_monotonic_ns() - t0;
 	if (r < 0) {
 		errno = -r;
 		return -1;
 	}
-	stats.requests++;
-	h = nlmsg_hdr(msg);
-	n = __real_sendto(fd, h, h->nlmsg_len, flags, to, tolen);
+	n = __real_sendto(fd, out, w, flags, to, tolen);
 	if (n < 0)
 		return n;
-	/* The caller checks that its own message went out whole. */
-	return (size_t)n == h->nlmsg_len ? (ssize_t)len : 0;
+	/* The caller checks that its own datagram went out whole. */
+	return (size_t)n == w ? (ssize_t)len : 0;
 }
 
 /* Copies h into out with its kind attribute set to netem; returns the bytes
