@@ -356,14 +356,13 @@ static int add_interface(json_t *list, const struct rtnl_link *link,
 	return json_array_append(list, entry) < 0 ? -ENOMEM : 0;
 }
 
-/* The named interfaces, each link and then each root read by pipelined single
- * requests: two round trips for the lot, whatever their number. */
+/* The named interfaces: each index by name (an ioctl), then every root in one
+ * pipelined round trip, whatever their number. */
 static int add_named(json_t *list, const json_t *names, const struct net_view *w,
 		     unsigned direction, const struct net_filter *filter,
 		     const struct netns_ref *ref, char *err, size_t errlen)
 {
 	size_t n = json_array_size(names);
-	const char *namev[NET_MAX_INTERFACES];
 	int ifindexes[NET_MAX_INTERFACES], rs[NET_MAX_INTERFACES];
 	struct rtnl_link links[NET_MAX_INTERFACES];
 	struct qdisc_root_verdict *roots;
@@ -373,19 +372,17 @@ static int add_named(json_t *list, const json_t *names, const struct net_view *w
 		return 0;
 	if (n > NET_MAX_INTERFACES) /* net_interfaces_parse() allows no more */
 		return -E2BIG;
-	for (size_t i = 0; i < n; i++)
-		namev[i] = json_string_value(json_array_get(names, i));
-	r = rtnl_get_links(w->fd, NULL, namev, n, links, rs);
 	for (size_t i = 0; i < n; i++) {
-		if (r >= 0 && rs[i] == -ENODEV) {
-			errbuf_set(err, errlen, "no interface \"%s\" in %s", namev[i], ref->label);
+		const char *name = json_string_value(json_array_get(names, i));
+		r = rtnl_link_index(w->fd, name, &ifindexes[i]);
+		if (r == -ENODEV) {
+			errbuf_set(err, errlen, "no interface \"%s\" in %s", name, ref->label);
 			return -ENODEV;
 		}
-		if (r >= 0 && rs[i] < 0)
-			r = rs[i];
 		if (r < 0)
 			return view_error(r, ref, err, errlen);
-		ifindexes[i] = links[i].ifindex;
+		links[i] = (struct rtnl_link){ .ifindex = ifindexes[i] };
+		snprintf(links[i].name, sizeof(links[i].name), "%s", name);
 	}
 	roots = calloc(n, sizeof(*roots));
 	if (!roots)

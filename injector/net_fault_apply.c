@@ -610,29 +610,20 @@ static int apply_egress(int fd, const struct net_state *s, const struct psched *
 	return 0;
 }
 
-/* The interfaces must be the ones validated: same index, same name. One
- * pipelined round trip for all. */
+/* The interfaces must be the ones validated: same index, same name. */
 static int check_links(int fd, const struct net_state *s, char *err, size_t errlen)
 {
-	size_t n = json_array_size(s->interfaces);
-	int ifindexes[NET_MAX_INTERFACES], rs[NET_MAX_INTERFACES];
-	struct rtnl_link links[NET_MAX_INTERFACES];
-	int r;
-
-	for (size_t i = 0; i < n; i++)
-		ifindexes[i] = entry_ifindex(s, i);
-	r = rtnl_get_links(fd, ifindexes, NULL, n, links, rs);
-	for (size_t i = 0; i < n; i++) {
-		if (r >= 0 && rs[i] < 0 && rs[i] != -ENODEV)
-			r = rs[i];
-		if (r < 0) {
+	for (size_t i = 0; i < json_array_size(s->interfaces); i++) {
+		char name[IFNAMSIZ];
+		int r = rtnl_link_name(fd, entry_ifindex(s, i), name);
+		if (r < 0 && r != -ENODEV) {
 			errbuf_set(err, errlen, "cannot read the interfaces of %s: %s",
 				   s->ref.label, strerror(-r));
 			return r;
 		}
-		if (rs[i] == -ENODEV || !streq(links[i].name, entry_ifname(s, i))) {
+		if (r == -ENODEV || !streq(name, entry_ifname(s, i))) {
 			errbuf_set(err, errlen, "interface %s (index %d) changed since validation",
-				   entry_ifname(s, i), ifindexes[i]);
+				   entry_ifname(s, i), entry_ifindex(s, i));
 			return -ENODEV;
 		}
 	}

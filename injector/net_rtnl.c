@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -10,6 +11,7 @@
 #include <netlink/msg.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -76,6 +78,26 @@ static void *open_in_netns(void *arg)
 	return NULL;
 }
 
+/* The injector's own namespace, which it never leaves: one socket for the life of
+ * the process, each caller getting a descriptor of its own for it. Answers go by
+ * sequence number, so callers one after the other never take each other's. */
+static int rtnl_open_own(int *ret_fd)
+{
+	static int own = -1;
+	int fd, r;
+
+	if (own < 0) {
+		r = rtnl_socket(&own);
+		if (r < 0)
+			return r;
+	}
+	fd = fcntl(own, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return negative_errno();
+	*ret_fd = fd;
+	return 0;
+}
+
 int rtnl_open(int netns_fd, int *ret_fd)
 {
 	struct open_job job = { .netns_fd = netns_fd, .fd = -1, .r = -EIO };
@@ -83,7 +105,7 @@ int rtnl_open(int netns_fd, int *ret_fd)
 	int r;
 
 	if (netns_fd < 0)
-		return rtnl_socket(ret_fd);
+		return rtnl_open_own(ret_fd);
 	/* The thread inherits the signal mask, so it takes no signal meant for the
 	 * event loop's signalfd. */
 	r = pthread_create(&thread, NULL, open_in_netns, &job);
@@ -585,6 +607,42 @@ int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
 	if (r >= 0 && e >= 0)
 		*ret = q;
 	return r < 0 ? r : e;
+}
+
+int rtnl_link_name(int fd, int ifindex, char ret[IFNAMSIZ])
+{
+	struct ifreq ifr = { .ifr_ifindex = ifindex };
+
+	if (ifindex <= 0)
+		return -ENODEV;
+	if (ioctl(fd, SIOCGIFNAME, &ifr) < 0)
+		return negative_errno();
+	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+	memcpy(ret, ifr.ifr_name, IFNAMSIZ);
+	return 0;
+}
+
+int rtnl_link_index(int fd, const char *name, int *ret_ifindex)
+{
+	struct ifreq ifr = { 0 };
+	char primary[IFNAMSIZ];
+	size_t n = strlen(name);
+	int r;
+
+	if (n == 0 || n >= IFNAMSIZ)
+		return -ENODEV;
+	memcpy(ifr.ifr_name, name, n + 1);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		return negative_errno();
+	/* An alternative name finds the device too; only the primary name
+	 * counts, as in a dump. */
+	r = rtnl_link_name(fd, ifr.ifr_ifindex, primary);
+	if (r < 0)
+		return r;
+	if (!streq(primary, name))
+		return -ENODEV;
+	*ret_ifindex = ifr.ifr_ifindex;
+	return 0;
 }
 
 /* A string attribute, NUL-terminated within its payload, into out. */

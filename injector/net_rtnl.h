@@ -126,6 +126,15 @@ int rtnl_dump_filters(int fd, int ifindex, uint32_t parent, struct rtnl_filter *
 int rtnl_get_link(int fd, int ifindex, const char *name, struct rtnl_link *ret);
 int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret);
 
+/*
+ * A link's name from its index, or its index from its (primary) name, by ioctl
+ * (SIOCGIFNAME, SIOCGIFINDEX) on fd, which the kernel answers in the socket's own
+ * namespace: no message to build, so much cheaper than an RTM_GETLINK when only
+ * the name or the index is needed. -ENODEV when there is none.
+ */
+int rtnl_link_name(int fd, int ifindex, char ret[IFNAMSIZ]);
+int rtnl_link_index(int fd, const char *name, int *ret_ifindex);
+
 /* The same for n objects at once, pipelined: ifindexes[i] (ifindexes may be NULL
  * for all 0) or names[i] (names, or an entry, may be NULL), and ret[i] valid when
  * ret_r[i] is 0, each -errno as above. Returns 0, or the -errno of the transport

@@ -89,6 +89,23 @@ static void test_roots_match_single(void **state)
 	assert_int_equal(qdisc_root_lookup(fd, NO_SUCH_INDEX(0), &single), -ENODEV);
 }
 
+/* Names and indexes by ioctl, answered in the socket's namespace. */
+static void test_name_and_index(void **state)
+{
+	_cleanup_close_ int fd = open_fd();
+	char name[IFNAMSIZ];
+	int ifindex = 0;
+
+	(void)state;
+	assert_int_equal(rtnl_link_index(fd, "lo", &ifindex), 0);
+	assert_int_equal(ifindex, 1);
+	assert_int_equal(rtnl_link_name(fd, 1, name), 0);
+	assert_string_equal(name, "lo");
+	assert_int_equal(rtnl_link_index(fd, "flnosuchdev0", &ifindex), -ENODEV);
+	assert_int_equal(rtnl_link_name(fd, NO_SUCH_INDEX(0), name), -ENODEV);
+	assert_int_equal(rtnl_link_name(fd, 0, name), -ENODEV);
+}
+
 static struct nl_msg *del_our_root(int ifindex)
 {
 	struct tcmsg tcm = { .tcm_family = AF_UNSPEC,
@@ -137,6 +154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_links_across_rounds),
 		cmocka_unit_test(test_roots_match_single),
+		cmocka_unit_test(test_name_and_index),
 		cmocka_unit_test(test_mixed_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,15 @@ readback duplicate-corrupt-reorder \
 
 scenario "$work/e1.yaml" unknown-interface 10s a nope0 'delay: 10ms'
 refused "(e) unknown interface" "$work/e1.yaml" 'no interface "nope0" in netns a'
+# An alternative name finds the device in the kernel; faultline names devices by
+# their primary name only, as tc's dumps do.
+if $IP -n a link property add dev veth-a altname fl-alt0 2>/dev/null; then
+	scenario "$work/e0.yaml" altname 10s a fl-alt0 'delay: 10ms'
+	refused "(e) an alternative name" "$work/e0.yaml" 'no interface "fl-alt0" in netns a'
+	$IP -n a link property del dev veth-a altname fl-alt0
+else
+	fail "(e) cannot add an alternative name to veth-a (ip link property add)"
+fi
 scenario "$work/e2.yaml" unknown-netns 10s nope veth-a 'delay: 10ms'
 refused "(e) unknown netns" "$work/e2.yaml" 'netns nope: /run/netns/nope does not exist'
 same_as "$before" "(e) unknown interface and netns"
