@@ -521,8 +521,9 @@ static int root_requests(int fd, const struct net_state *s, const struct psched 
 {
 	int r = 0;
 
+	for (size_t j = 0; j < n; j++)
+		reqs[j] = (struct rtnl_req){ .r = -ECANCELED }; /* until sent */
 	for (size_t j = 0; r >= 0 && j < n; j++) {
-		reqs[j] = (struct rtnl_req){ .r = -ECANCELED };
 		if (add)
 			r = net_build_qdisc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL,
 						entry_ifindex(s, idx[j]), &s->netem, ps,
@@ -562,8 +563,11 @@ static int apply_roots(int fd, const struct net_state *s, const struct psched *p
 	}
 	if (r >= 0 && bad == n)
 		return 0;
-	if (bad == n) {
-		errbuf_set(err, errlen, "cannot add netem: %s", strerror(-r));
+	if (r < 0 && (bad == n || reqs[bad].r == -ECANCELED || reqs[bad].r == -ETIMEDOUT)) {
+		/* The transport failed (or a message could not be built): its error,
+		 * not the kernel's. */
+		errbuf_set(err, errlen, "cannot add netem on %s: %s",
+			   bad == n ? s->ref.label : entry_ifname(s, idx[bad]), strerror(-r));
 	} else {
 		r = reqs[bad].r;
 		explain_add_error(r, reqs[bad].kmsg, entry_ifname(s, idx[bad]), fd,
@@ -774,10 +778,20 @@ static int revert_roots(int fd, const struct net_state *s, json_t *report, char 
 			result = "interface_gone"; /* its qdiscs went with it */
 		} else if (e == -EINVAL || e == -ENOENT) {
 			e = refused_delete_result(fd, entry_ifindex(s, idx[j]), &result, &v);
-		}
-		if (e < 0 && e != -ENODEV) {
+			if (e < 0) {
+				errbuf_set(err, errlen,
+					   "cannot read the root qdisc of %s in %s: %s", name,
+					   s->ref.label, strerror(-e));
+				first = first ?: e;
+				continue;
+			}
+		} else if (e < 0) {
+			/* The kernel's refusal, or (sent, no answer; never sent) the
+			 * transport's own error. */
+			bool kernel = e != -ETIMEDOUT && e != -ECANCELED;
 			errbuf_set(err, errlen, "cannot delete %s from %s: %s%s%s", s->root_kind,
-				   name, strerror(-e), *reqs[j].kmsg ? ": " : "", reqs[j].kmsg);
+				   name, strerror(-(kernel || r >= 0 ? e : r)),
+				   kernel && *reqs[j].kmsg ? ": " : "", kernel ? reqs[j].kmsg : "");
 			first = first ?: e;
 			continue;
 		}

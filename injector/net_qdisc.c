@@ -112,17 +112,20 @@ int qdisc_roots_lookup(int fd, const int *ifindexes, size_t n, struct qdisc_root
 		       int *ret_r)
 {
 	_cleanup_free_ struct rtnl_qdisc *roots = calloc(n ?: 1, sizeof(*roots));
+	_cleanup_free_ uint32_t *parents = calloc(n ?: 1, sizeof(*parents));
 	_cleanup_free_ struct rtnl_qdisc *qs = NULL;
 	size_t nq = 0;
 	bool dumped = false;
 	int r, first = 0;
 
-	if (!roots) {
+	if (!roots || !parents) {
 		for (size_t i = 0; i < n; i++)
 			ret_r[i] = -ENOMEM;
 		return -ENOMEM;
 	}
-	r = rtnl_get_qdiscs(fd, ifindexes, n, TC_H_ROOT, roots, ret_r);
+	for (size_t i = 0; i < n; i++)
+		parents[i] = TC_H_ROOT;
+	r = rtnl_get_qdiscs(fd, ifindexes, parents, n, roots, ret_r);
 	for (size_t i = 0; i < n; i++) {
 		if (ret_r[i] == -ENOENT) {
 			qdisc_root_judge(NULL, NULL, 0, &ret[i]);

@@ -24,6 +24,10 @@
 #define RTNL_DUMP_TRIES 3
 
 static uint32_t rtnl_seq;
+/* Set when a request was given up before its last answer (a dump the kernel may
+ * still be running, answers still to come): the own namespace's socket is then
+ * not handed out again (rtnl_open_own()). */
+static bool rtnl_abandoned;
 
 static int rtnl_socket(int *ret_fd)
 {
@@ -86,6 +90,9 @@ static int rtnl_open_own(int *ret_fd)
 	static int own = -1;
 	int fd, r;
 
+	if (own >= 0 && rtnl_abandoned)
+		own = safe_close(own); /* holders of a descriptor keep it alive */
+	rtnl_abandoned = false;
 	if (own < 0) {
 		r = rtnl_socket(&own);
 		if (r < 0)
@@ -250,8 +257,10 @@ static int pipeline_round(int fd, struct rtnl_req *reqs, size_t n, size_t base, 
 		reqs[i].r = -ETIMEDOUT; /* sent, and not answered (yet) */
 	while (pending) {
 		r = rtnl_recv(fd, buf, RTNL_RECV_BUF, &got);
-		if (r < 0)
+		if (r < 0) {
+			rtnl_abandoned = true;
 			return r;
+		}
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, got);
 		     h = NLMSG_NEXT(h, got)) {
 			uint32_t i = h->nlmsg_seq - first;
@@ -280,8 +289,14 @@ int rtnl_pipeline(int fd, struct rtnl_req *reqs, size_t n, rtnl_answer_fn fn, vo
 	_cleanup_free_ char *buf = malloc(RTNL_RECV_BUF);
 	int r = buf ? 0 : -ENOMEM;
 
-	for (size_t done = 0; done < n; done += RTNL_PIPELINE_DEPTH) {
-		size_t m = n - done < RTNL_PIPELINE_DEPTH ? n - done : RTNL_PIPELINE_DEPTH;
+	for (size_t done = 0, m; done < n; done += m) {
+		size_t bytes = NLMSG_ALIGN(nlmsg_hdr(reqs[done].msg)->nlmsg_len);
+		/* At least one; then while the round stays within its bounds. */
+		for (m = 1; done + m < n && m < RTNL_PIPELINE_DEPTH; m++) {
+			bytes += NLMSG_ALIGN(nlmsg_hdr(reqs[done + m].msg)->nlmsg_len);
+			if (bytes > RTNL_PIPELINE_BYTES)
+				break;
+		}
 		if (r < 0) {
 			for (size_t i = done; i < done + m; i++)
 				reqs[i].r = -ECANCELED; /* never sent */
@@ -338,7 +353,7 @@ static int rtnl_dump_once(int fd, uint16_t type, const void *hdr, size_t hdrlen,
 	for (;;) {
 		r = rtnl_recv(fd, buf, RTNL_RECV_BUF, &n);
 		if (r < 0)
-			return r;
+			break;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
 		     h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq != seq)
@@ -353,9 +368,13 @@ static int rtnl_dump_once(int fd, uint16_t type, const void *hdr, size_t hdrlen,
 			}
 			r = fn(h, userdata);
 			if (r < 0)
-				return r;
+				break;
 		}
+		if (r < 0)
+			break;
 	}
+	rtnl_abandoned = true; /* the rest of the dump may still come */
+	return r;
 }
 
 struct grow {
@@ -496,7 +515,6 @@ static struct nl_msg *getlink_msg(int ifindex, const char *name)
 
 struct links_answer {
 	struct rtnl_link *ret;
-	int *ret_r;
 };
 
 static int take_link(size_t i, const struct nlmsghdr *h, void *userdata)
@@ -512,7 +530,7 @@ int rtnl_get_links(int fd, const int *ifindexes, const char *const *names, size_
 		   struct rtnl_link *ret, int *ret_r)
 {
 	struct rtnl_req *reqs = reqs_new(n);
-	struct links_answer a = { .ret = ret, .ret_r = ret_r };
+	struct links_answer a = { .ret = ret };
 	int r = reqs ? 0 : -ENOMEM;
 
 	for (size_t i = 0; r >= 0 && i < n; i++) {
@@ -566,8 +584,8 @@ static int take_qdisc(size_t i, const struct nlmsghdr *h, void *userdata)
 	return 0;
 }
 
-int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, struct rtnl_qdisc *ret,
-		    int *ret_r)
+int rtnl_get_qdiscs(int fd, const int *ifindexes, const uint32_t *parents, size_t n,
+		    struct rtnl_qdisc *ret, int *ret_r)
 {
 	struct rtnl_req *reqs = reqs_new(n);
 	struct qdiscs_answer a = { .ifindexes = ifindexes, .ret = ret };
@@ -576,7 +594,7 @@ int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, str
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct tcmsg tcm = { .tcm_family = AF_UNSPEC,
 				     .tcm_ifindex = ifindexes[i],
-				     .tcm_parent = parent };
+				     .tcm_parent = parents[i] };
 		/* NLM_F_ECHO: tc_get_qdisc() answers through rtnetlink_send(),
 		 * which unicasts to the asker only when it asks for an echo. */
 		reqs[i].msg = get_msg(RTM_GETQDISC, NLM_F_ECHO, &tcm, sizeof(tcm));
@@ -602,7 +620,7 @@ int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, str
 int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
 {
 	struct rtnl_qdisc q;
-	int e, r = rtnl_get_qdiscs(fd, &ifindex, 1, parent, &q, &e);
+	int e, r = rtnl_get_qdiscs(fd, &ifindex, &parent, 1, &q, &e);
 
 	if (r >= 0 && e >= 0)
 		*ret = q;

@@ -84,6 +84,10 @@ int rtnl_transact(int fd, struct nl_msg *msg, char *err, size_t errlen);
  * few KiB) always fit the socket's receive buffer and none is dropped.
  */
 #define RTNL_PIPELINE_DEPTH 16
+/* And at most this many bytes of requests in one datagram (but at least one
+ * request): a netem with a distribution carries an 8 KiB table, and the kernel
+ * refuses a datagram larger than the socket's send buffer. */
+#define RTNL_PIPELINE_BYTES (32 * 1024)
 
 struct rtnl_req {
 	struct nl_msg *msg; /* in: type and flags set; NLM_F_REQUEST | NLM_F_ACK are added */
@@ -135,14 +139,15 @@ int rtnl_get_qdisc(int fd, int ifindex, uint32_t parent, struct rtnl_qdisc *ret)
 int rtnl_link_name(int fd, int ifindex, char ret[IFNAMSIZ]);
 int rtnl_link_index(int fd, const char *name, int *ret_ifindex);
 
-/* The same for n objects at once, pipelined: ifindexes[i] (ifindexes may be NULL
- * for all 0) or names[i] (names, or an entry, may be NULL), and ret[i] valid when
+/* The same for n objects at once, pipelined: for a link ifindexes[i] (ifindexes
+ * may be NULL for all 0) or names[i] (names, or an entry, may be NULL), for a qdisc
+ * ifindexes[i] at parents[i]; ret[i] is valid when
  * ret_r[i] is 0, each -errno as above. Returns 0, or the -errno of the transport
  * (rtnl_pipeline()) or -ENOMEM, with ret_r[] set all the same. */
 int rtnl_get_links(int fd, const int *ifindexes, const char *const *names, size_t n,
 		   struct rtnl_link *ret, int *ret_r);
-int rtnl_get_qdiscs(int fd, const int *ifindexes, size_t n, uint32_t parent, struct rtnl_qdisc *ret,
-		    int *ret_r);
+int rtnl_get_qdiscs(int fd, const int *ifindexes, const uint32_t *parents, size_t n,
+		    struct rtnl_qdisc *ret, int *ret_r);
 
 /* Parsers for one message of a dump, pure and exposed for the unit tests. They
  * return 0 and fill *ret, or -EBADMSG when the message is not a well-formed

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "net_fault.h"
 #include "net_filter.h"
 #include "net_qdisc.h"
 #include "protocol.h"
@@ -45,21 +46,29 @@ void net_slots_read(const struct rtnl_qdisc *qs, size_t nq, const struct rtnl_fi
 int net_slots_query(int fd, int ifindex, struct net_slots *ret)
 {
 	_cleanup_free_ struct rtnl_filter *fs = NULL;
-	struct rtnl_qdisc qs[NET_FILTER_SLOTS];
+	struct rtnl_qdisc qs[NET_FILTER_SLOTS], found[NET_FILTER_SLOTS];
+	int ifindexes[NET_FILTER_SLOTS], rs[NET_FILTER_SLOTS];
+	uint32_t bands[NET_FILTER_SLOTS];
 	size_t nq = 0, nf = 0;
 	int r;
 
-	/* Each slot's band by a single request (no dump of the namespace's qdiscs):
-	 * none there (-ENOENT), or no prio of ours to ask (-EINVAL), is no netem. */
+	/* Each slot's band by a single request (no dump of the namespace's
+	 * qdiscs), all of them pipelined: none there (-ENOENT), or no prio of ours
+	 * to ask (-EINVAL), is no netem. */
 	for (unsigned k = 0; k < NET_FILTER_SLOTS; k++) {
-		r = rtnl_get_qdisc(fd, ifindex,
-				   TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(k)), &qs[nq]);
-		if (r == -ENOENT || r == -EINVAL)
-			continue;
-		if (r < 0)
-			return r;
-		nq++;
+		ifindexes[k] = ifindex;
+		bands[k] = TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(k));
 	}
+	r = rtnl_get_qdiscs(fd, ifindexes, bands, NET_FILTER_SLOTS, found, rs);
+	for (unsigned k = 0; k < NET_FILTER_SLOTS; k++) {
+		if (rs[k] == -ENOENT || rs[k] == -EINVAL)
+			continue;
+		if (rs[k] < 0)
+			return rs[k];
+		qs[nq++] = found[k];
+	}
+	if (r < 0)
+		return r;
 	r = rtnl_dump_filters(fd, ifindex, NET_FAULT_HANDLE, &fs, &nf);
 	if (r < 0)
 		return r;
@@ -124,67 +133,55 @@ int net_build_delfilter_msg(int ifindex, uint16_t pref, uint16_t protocol, struc
 	return 0;
 }
 
-/* Sends msg; absent (ENOENT, or EINVAL when the parent is gone) is success. */
-static int delete_quietly(int fd, struct nl_msg *msg, const char *what, unsigned slot, char *err,
-			  size_t errlen)
-{
-	char kmsg[256];
-	int r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
-
-	if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
-		return 0;
-	if (r < 0)
-		errbuf_set(err, errlen, "cannot delete %s of slot %u: %s%s%s", what, slot,
-			   strerror(-r), *kmsg ? ": " : "", kmsg);
-	return r;
-}
-
 int net_slot_remove(int fd, int ifindex, unsigned slot, char *err, size_t errlen)
 {
 	static const uint16_t protos[] = { ETH_P_IP, ETH_P_IPV6 };
+	static const char *const what[] = { "a u32 filter", "a u32 filter", "an exclusion filter",
+					    "an exclusion filter", "the netem" };
+	struct rtnl_req reqs[ARRAY_SIZE(what)] = { 0 };
 	struct net_u32_rule probe = { 0 };
-	int r;
+	size_t n = 0;
+	int r = 0;
 
 	if (slot >= NET_FILTER_SLOTS)
 		return -EINVAL;
-	for (int exclude = 0; exclude < 2; exclude++)
-		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
-			_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	/* The filters first, so that no packet is classified to a band losing its
+	 * netem, and the matches before the exclusions, so that no excluded packet
+	 * is ever matched: the kernel runs the requests of one datagram in order. */
+	for (int exclude = 0; r >= 0 && exclude < 2; exclude++)
+		for (size_t p = 0; r >= 0 && p < ARRAY_SIZE(protos); p++) {
 			probe.eth_proto = protos[p];
 			r = net_build_delfilter_msg(ifindex, net_filter_pref(&probe, exclude, slot),
-						    protos[p], &msg);
-			if (r >= 0)
-				r = delete_quietly(fd, msg, "a u32 filter", slot, err, errlen);
-			if (r < 0)
-				return r;
+						    protos[p], &reqs[n].msg);
+			n += r >= 0;
 		}
-	{
-		_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
-		struct tcmsg tcm = {
-			.tcm_family = AF_UNSPEC,
-			.tcm_ifindex = ifindex,
-			.tcm_handle = net_filter_slot_netem(slot),
-			.tcm_parent = TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(slot)),
-		};
-		msg = nlmsg_alloc_size(128);
-		if (!msg || !nlmsg_put(msg, 0, 0, RTM_DELQDISC, 0, 0) ||
-		    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
-		    nla_put_string(msg, TCA_KIND, NET_FAULT_KIND) < 0)
-			return -ENOMEM;
-		return delete_quietly(fd, msg, "the netem", slot, err, errlen);
+	if (r >= 0) {
+		r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, ifindex, net_filter_slot_netem(slot),
+					   TC_H_MAKE(NET_FAULT_HANDLE, net_filter_slot_band(slot)),
+					   NET_FAULT_KIND, NULL, NULL, &reqs[n].msg);
+		n += r >= 0;
 	}
+	if (r >= 0)
+		r = rtnl_pipeline(fd, reqs, n, NULL, NULL);
+	else
+		errbuf_set(err, errlen, "cannot delete slot %u: %s", slot, strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		/* Absent already (ENOENT, or EINVAL when the parent is gone) is fine. */
+		int e = reqs[i].r;
+		if (r >= 0 && e < 0 && e != -ENOENT && e != -EINVAL && e != -ENODEV) {
+			errbuf_set(err, errlen, "cannot delete %s of slot %u: %s%s%s", what[i],
+				   slot, strerror(-e), *reqs[i].kmsg ? ": " : "", reqs[i].kmsg);
+			r = e;
+		}
+		nlmsg_free(reqs[i].msg);
+	}
+	return r;
 }
 
 int net_slot_release_root(int fd, int ifindex, bool *ret_deleted, char *err, size_t errlen)
 {
 	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
 	struct net_slots s;
-	struct tcmsg tcm = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_handle = NET_FAULT_HANDLE,
-		.tcm_parent = TC_H_ROOT,
-	};
 	char kmsg[256];
 	int r = net_slots_query(fd, ifindex, &s);
 
@@ -196,11 +193,10 @@ int net_slot_release_root(int fd, int ifindex, bool *ret_deleted, char *err, siz
 	}
 	if (s.used || s.other)
 		return 0; /* another fault's slot, or a filter we did not add */
-	msg = nlmsg_alloc_size(128);
-	if (!msg || !nlmsg_put(msg, 0, 0, RTM_DELQDISC, 0, 0) ||
-	    nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, TCA_KIND, NET_FAULT_FILTERED_KIND) < 0)
-		return -ENOMEM;
+	r = net_build_qdisc_msg_at(RTM_DELQDISC, 0, ifindex, NET_FAULT_HANDLE, TC_H_ROOT,
+				   NET_FAULT_FILTERED_KIND, NULL, NULL, &msg);
+	if (r < 0)
+		return r;
 	r = rtnl_transact(fd, msg, kmsg, sizeof(kmsg));
 	if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
 		return 0; /* not there, or not ours (the kernel checked kind and handle) */
