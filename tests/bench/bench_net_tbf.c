@@ -8,6 +8,7 @@
  * recvmsg() come here first:
  *
  *   - a request (RTM_NEWQDISC, RTM_DELQDISC or RTM_GETQDISC) for a netem root
+ *     (each one of a datagram that carries several: net_rtnl.c pipelines them)
  *     with faultline's handle fa17: is sent as the same request for a tbf; a
  *     RTM_NEWQDISC gets the options of BENCH_TBF_* (bench_net_tbf.h) instead of
  *     the netem options the injector built, and keeps its flags (NLM_F_CREATE |
