@@ -18,6 +18,8 @@
 #       and a netns named by {pid: N}
 #   (f) kill -9 of the controller: our qdisc gone within 3 s; kill -9 of the
 #       injector: the qdisc stays, and `faultline recover` removes it within 3 s
+#   (q) one fault on 20 interfaces (more than one round of pipelined requests):
+#       netem on each of the 20, then every dump of the namespace as before
 # shellcheck source=tests/vm/guest/lib.sh disable=SC1091
 . /test/lib.sh
 
@@ -355,6 +357,43 @@ same_as "$before" "(f) injector killed, then recover"
 
 # shellcheck source=tests/vm/guest/network_extra.sh disable=SC1091
 . /test/network_extra.sh
+
+# --- (q) one fault on 20 interfaces ---------------------------------------------------
+
+# The injector sends at most 16 requests a datagram (net_rtnl.h): 20 interfaces
+# take two rounds for each of validate's lookups, the adds, the deletes and the
+# read-back.
+$IP netns add m
+for ((i = 0; i < 10; i++)); do
+	$IP -n m link add "mv$i" type veth peer name "mv$((i + 10))"
+done
+for ((i = 0; i < 20; i++)); do
+	$IP -n m link set "mv$i" up
+done
+m_state() { $TC -n m -d qdisc show; $IP -n m link show; }
+m_count() { $TC -n m qdisc show | grep -c '^qdisc netem fa17: dev mv[0-9]* root ' || true; }
+m_all_up() { [ "$($IP -n m link show | grep -c 'state UP')" = 20 ]; }
+m_all_ours() { [ "$(m_count)" = 20 ]; }
+poll_until 5 m_all_up || echo "note: not every mv link reports state UP yet"
+m_before=$(m_state)
+scenario "$work/q.yaml" twenty 120s m "[$(printf 'mv%d, ' {0..18})mv19]" 'delay: 10ms'
+start_run "$work/q.yaml"
+if poll_until 20 m_all_ours; then
+	pass "(q) netem fa17: at the root of all 20 interfaces"
+else
+	fail "(q) netem fa17: on $(m_count) of the 20 interfaces"
+	show_log "$work/q.yaml.log"
+fi
+kill -INT "$FL_PID" 2>/dev/null || true
+wait_run
+check "(q) faultline run exits 3 after SIGINT: $RC" test "$RC" = 3
+if [ "$(m_state)" = "$m_before" ]; then
+	pass "(q) the 20 interfaces' qdiscs and links are byte-identical to before"
+else
+	fail "(q) the 20 interfaces' state differs from before"
+	diff <(echo "$m_before") <(m_state) | sed 's/^/    /' || true
+fi
+$IP netns del m
 
 # --- sanitizers -----------------------------------------------------------------------
 
