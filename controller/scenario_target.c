@@ -8,6 +8,7 @@
  * mistake that can be known before a game day is reported here, with its place.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <regex.h>
 
 #include "parse.h"
@@ -159,8 +160,17 @@ static int user_value(struct sv_ctx *c, const char *what, const struct ynode *n,
 	 * injector. */
 	char *end;
 	unsigned long uid = strtoul(user, &end, 10);
-	if (user[0] >= '0' && user[0] <= '9' && !*end)
+	if (user[0] >= '0' && user[0] <= '9' && !*end) {
+		/* uid_t is 32 bits, and (uid_t)-1 means "no uid" to the kernel; a
+		 * larger number (strtoul saturates) is no uid either. */
+		if (uid >= UINT32_MAX) {
+			char found[96];
+			return sv_error(c, n->line, n->col,
+					"%s: expected a uid from 0 to 4294967294, found %s", what,
+					ynode_describe(n, found, sizeof(found)));
+		}
 		return set(c, obj, "user", json_integer((json_int_t)uid));
+	}
 	return set(c, obj, "user", json_string(user));
 }
 

@@ -534,6 +534,12 @@ static void test_scenario_errors(void **state)
 	expect_error(HEAD
 		     "faults: [{name: k, type: process.kill, target: {comm: 0123456789abcdef}}]\n",
 		     3, 55, "found 16 bytes");
+	/* uid_t is 32 bits, and (uid_t)-1 is no uid: the injector refuses both. */
+	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {user: 4294967295}}]\n",
+		     3, 55, "target.user: expected a uid from 0 to 4294967294, found 4294967295");
+	expect_error(HEAD
+		     "faults: [{name: k, type: process.kill, target: {user: \"10419430400\"}}]\n",
+		     3, 55, "expected a uid from 0 to 4294967294");
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pidfile: ~}}]\n", 3, 58,
 		     "target.pidfile: expected a string, found null");
 	expect_error(HEAD "faults: [{name: k, type: process.kill, target: {pid: 99}, signal: 19}]\n",
